@@ -1,0 +1,148 @@
+//! The emulator's in-memory catalog: databases, tables (schema + rows) and load labels.
+//!
+//! Invariants:
+//! - Database and table names are case-sensitive, as in StarRocks with default settings.
+//! - A primary-key table holds at most one row per key; its key columns come first and are
+//!   NOT NULL.
+//! - Every stored value has already been converted to its column's type (see `Value`).
+//! - Labels are unique per database; only an `Aborted` label may be reused.
+
+use std::collections::BTreeMap;
+
+/// A StarRocks column type, as far as the daemon maps MySQL types to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnType {
+    Boolean,
+    TinyInt,
+    SmallInt,
+    Int,
+    BigInt,
+    LargeInt,
+    Float,
+    Double,
+    Decimal { precision: u8, scale: u8 },
+    /// Length in bytes.
+    Char(u32),
+    /// Length in bytes.
+    Varchar(u32),
+    /// `STRING` = VARCHAR(65533) by default in StarRocks (1048576 max with config).
+    String,
+    /// `VARBINARY[(n)]`, n in bytes.
+    Varbinary(Option<u32>),
+    Date,
+    Datetime,
+    Json,
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+    pub nullable: bool,
+    pub default: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// The table model (`KEYS` type) of a StarRocks table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeysModel {
+    PrimaryKeys,
+    DuplicateKeys,
+    UniqueKeys,
+    AggregateKeys,
+}
+
+/// A typed value stored in a table. Ordering is total so key tuples can be `BTreeMap` keys.
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    /// TINYINT..LARGEINT.
+    Int(i128),
+    Float(f64),
+    /// Canonical decimal text with exactly the column's scale, e.g. `-1.50`.
+    Decimal(String),
+    Text(String),
+    Bytes(Vec<u8>),
+    /// DATE as `YYYY-MM-DD`.
+    Date(String),
+    /// DATETIME as `YYYY-MM-DD HH:MM:SS[.ffffff]`.
+    Datetime(String),
+    /// JSON in its canonical text form.
+    Json(String),
+}
+
+/// Table schema and contents.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub model: KeysModel,
+    /// Key columns (PRIMARY KEY / DUPLICATE KEY / ...), in declared order.
+    pub key_columns: Vec<String>,
+    pub distributed_by: Vec<String>,
+    pub buckets: Option<u32>,
+    pub properties: BTreeMap<String, String>,
+    pub rows: Rows,
+}
+
+/// Row storage. Primary-key tables are keyed by their key tuple; other models keep insertion order.
+#[derive(Debug, Clone)]
+pub enum Rows {
+    Keyed(BTreeMap<RowKey, Vec<Value>>),
+    Appended(Vec<Vec<Value>>),
+}
+
+/// A key tuple with a total order (floats are never key columns in StarRocks).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowKey(pub Vec<Value>);
+
+impl Eq for RowKey {}
+
+impl PartialOrd for RowKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RowKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0
+            .partial_cmp(&other.0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    }
+}
+
+/// State of a load transaction as `get_load_state` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelState {
+    Prepare,
+    Prepared,
+    Committed,
+    Visible,
+    Aborted,
+}
+
+/// A recorded load label.
+#[derive(Debug, Clone)]
+pub struct LabelRecord {
+    pub txn_id: i64,
+    pub state: LabelState,
+    pub reason: Option<String>,
+}
+
+/// A database: tables and the labels of loads into it.
+#[derive(Debug, Clone, Default)]
+pub struct Database {
+    pub tables: BTreeMap<String, Table>,
+    pub labels: BTreeMap<String, LabelRecord>,
+}
+
+/// The whole catalog. Shared as `Arc<std::sync::Mutex<Catalog>>`; never hold the lock across an
+/// `.await`.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub databases: BTreeMap<String, Database>,
+    pub next_txn_id: i64,
+}

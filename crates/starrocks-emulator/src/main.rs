@@ -1,0 +1,3 @@
+//! `starrocks-emulator` binary.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Test support: real MySQL-family source servers for tests.
