@@ -5,3 +5,4 @@
 //! rejects what StarRocks rejects.
 
 pub mod catalog;
+pub mod credentials;
