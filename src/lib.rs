@@ -2,3 +2,9 @@
 //!
 //! The replication core arrives with issue #3; this crate currently holds the command-line entry
 //! point only.
+
+pub mod change;
+pub mod error;
+pub mod position;
+pub mod schema;
+pub mod value;
