@@ -8,3 +8,5 @@ pub mod error;
 pub mod position;
 pub mod schema;
 pub mod value;
+pub mod mapper;
+pub mod sink;

@@ -1,0 +1,603 @@
+//! Wires the replication tasks together and owns shutdown and checkpoint advancement.
+//!
+//! ```text
+//! BinlogReader ──(bounded channel)──> main loop: mapper → Batcher ──jobs──> one loader task per
+//!                                        ^                                   target table
+//!                                        └──────── job results ─────────────┘
+//!                                     CommitTracker → CheckpointStore (RocksDB, synced)
+//! ```
+//!
+//! Invariants (ARCHITECTURE §3):
+//! - Per target table at most one load is in flight and jobs run in id order, so a table's loads
+//!   commit in binlog order. Different tables load in parallel.
+//! - The checkpoint moves to a candidate position only when every job emitted before it
+//!   succeeded ([`CommitTracker`]). Delivery is at-least-once; full row images into primary-key
+//!   tables make replays converge.
+//! - Memory is bounded: the source channel and each loader queue are bounded, so a slow target
+//!   stops the binlog read (backpressure), and buffers are cut by row and byte limits.
+//! - Labels are `m2s_<db>_<table>_<run>_<job>`: unique per run (a random run id, so a reset
+//!   state directory never reuses an old label), and the same for every retry of a job.
+//!
+//! The main loop's `select!` is `biased`, in this priority: (1) shutdown, (2) job results,
+//! (3) the flush timer, (4) source events.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tracing::{debug, info, warn};
+
+use crate::change::{DdlKind, SourceEvent};
+use crate::checkpoint::CheckpointStore;
+use crate::config::{Config, ErrorStrategy};
+use crate::error::{Error, Result};
+use crate::mapper::TableMapping;
+use crate::metrics::Metrics;
+use crate::position::Position;
+use crate::schema::{TableId, TableSchema};
+use crate::sink::batcher::{BatchLimits, Batcher, CommitTracker, Emitted, Job, LoadJob};
+use crate::sink::encode::Encoder;
+use crate::sink::stream_load::StreamLoadClient;
+use crate::source::binlog::BinlogReader;
+use crate::status::{PipelinePhase, PipelineStatus};
+use crate::target::TargetTable;
+
+/// Events buffered between the binlog reader and the main loop.
+const SOURCE_CHANNEL_CAPACITY: usize = 256;
+/// Sealed jobs waiting per table while one loads (bounds memory: 1 loading + this many queued).
+const LOADER_QUEUE_CAPACITY: usize = 2;
+/// Longest pause between restarts of the pipeline after transient failures.
+const MAX_RESTART_BACKOFF: Duration = Duration::from_secs(60);
+
+/// What `check` found.
+#[derive(Debug, Clone, Default)]
+pub struct CheckReport {
+    /// Human-readable lines, one per finding.
+    pub lines: Vec<String>,
+}
+
+/// Validates the source and target without replicating: preflight, table discovery, target
+/// verification.
+pub async fn check(config: &Config) -> Result<CheckReport> {
+    let mut report = CheckReport::default();
+    let settings = crate::source::SourceSettings::from_config(&config.source);
+    let info = crate::source::preflight::check(&settings, None).await?;
+    report.lines.push(format!(
+        "source {}:{}: {} {} (server_uuid {}, gtid {}, row metadata {})",
+        config.source.host,
+        config.source.port,
+        info.flavor,
+        info.version,
+        info.server_uuid.as_deref().unwrap_or("-"),
+        if info.gtid_enabled { "on" } else { "off" },
+        if info.row_metadata_full { "FULL" } else { "MINIMAL" },
+    ));
+    let tables = discover_tables(config, &settings).await?;
+    if tables.is_empty() {
+        report.lines.push("warning: no source table matches source.tables".to_string());
+    }
+    let mut target = crate::target::connect(&config.target).await?;
+    for schema in tables.values() {
+        let target_id = config.routes.target_of(&schema.id);
+        let verified = target.verify_table(&target_id, schema).await?;
+        report.lines.push(format!(
+            "table {} -> {}: ok ({} columns, key {})",
+            schema.id,
+            verified.id,
+            verified.columns.len(),
+            schema.key_names().join(", ")
+        ));
+    }
+    Ok(report)
+}
+
+/// Runs replication until `shutdown` turns true. Transient failures restart the pipeline from the
+/// checkpoint with back-off; definite errors are returned.
+pub async fn run(config: Config, shutdown: watch::Receiver<bool>, status: PipelineStatus) -> Result<()> {
+    let metrics = status.metrics().clone();
+    let store = CheckpointStore::open(&config.state_dir)?;
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let started = Instant::now();
+        let result = run_once(&config, &store, shutdown.clone(), &status, &metrics).await;
+        match result {
+            Ok(()) => return Ok(()),
+            Err(error) if error.is_transient() && !*shutdown.borrow() => {
+                status.set_phase(PipelinePhase::Retrying);
+                warn!(%error, retry_in_secs = backoff.as_secs(), "Pipeline failed; restarting from the checkpoint.");
+                let mut shutdown = shutdown.clone();
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
+                }
+                backoff = if started.elapsed() > MAX_RESTART_BACKOFF {
+                    Duration::from_secs(1)
+                } else {
+                    (backoff * 2).min(MAX_RESTART_BACKOFF)
+                };
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// One life of the pipeline: from the checkpoint until shutdown or the first error.
+async fn run_once(
+    config: &Config,
+    store: &CheckpointStore,
+    mut shutdown: watch::Receiver<bool>,
+    status: &PipelineStatus,
+    metrics: &Metrics,
+) -> Result<()> {
+    status.set_phase(PipelinePhase::Starting);
+    let settings = crate::source::SourceSettings::from_config(&config.source);
+    let saved = store.load_position()?;
+    let info = crate::source::preflight::check(&settings, saved.as_ref()).await?;
+    store.check_source_identity(&info)?;
+
+    let tables = discover_tables(config, &settings).await?;
+    let mut target = crate::target::connect(&config.target).await?;
+    if !store.first_start_done()? {
+        for sql in &config.target.pre_sql {
+            info!(statement = %sql, "Running target.pre_sql.");
+            target.execute(sql).await?;
+        }
+        store.mark_first_start_done()?;
+    }
+    let mut mappings = BTreeMap::new();
+    let mut target_tables = BTreeMap::new();
+    for schema in tables.values() {
+        let target_id = config.routes.target_of(&schema.id);
+        let verified = target.verify_table(&target_id, schema).await?;
+        mappings.insert(schema.id.clone(), TableMapping::new(target_id.clone(), verified.column_names()));
+        target_tables.insert(target_id, Arc::new(verified));
+    }
+
+    let start = match saved {
+        Some(position) => {
+            info!(%position, "Resuming from the checkpoint.");
+            position
+        }
+        None => match config.snapshot.mode {
+            crate::config::SnapshotMode::Never => {
+                let position = crate::source::current_position(&settings).await?;
+                info!(%position, "No checkpoint: starting at the source's current position.");
+                position
+            }
+            mode => {
+                return Err(Error::definite(format!(
+                    "snapshot.mode `{mode}` needs the initial snapshot, which this build does not implement yet"
+                ))
+                .with_hint("set snapshot.mode: never to start at the source's current position"))
+            }
+        },
+    };
+
+    let filter = config.source.tables.clone();
+    let watched: Arc<dyn Fn(&TableId) -> bool + Send + Sync> =
+        Arc::new(move |table: &TableId| filter.matches(table));
+    let mut reader = BinlogReader::start(settings.clone(), start.clone(), watched).await?;
+    let (event_tx, mut event_rx) = mpsc::channel::<Result<SourceEvent>>(SOURCE_CHANNEL_CAPACITY);
+    let reader_task: JoinHandle<()> = tokio::spawn(async move {
+        loop {
+            let event = reader.next().await;
+            let failed = event.is_err();
+            if event_tx.send(event).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    let _reader_guard = AbortOnDrop(reader_task);
+
+    let run_id = new_run_id();
+    let client = Arc::new(StreamLoadClient::new(crate::sink::stream_load::StreamLoadSettings::from_config(&config.target))?);
+    let encoder = Arc::new(Encoder::from_config(&config.target)?);
+    let (result_tx, mut result_rx) = mpsc::unbounded_channel::<JobResult>();
+    let mut loaders = Loaders {
+        queues: BTreeMap::new(),
+        handles: Vec::new(),
+        context: LoaderContext {
+            client,
+            encoder,
+            run_id,
+            target_config: config.target.clone(),
+            results: result_tx,
+            metrics: metrics.clone(),
+        },
+    };
+    let mut batcher = Batcher::new(
+        BatchLimits {
+            max_rows: config.target.max_batch_rows,
+            max_bytes: config.target.max_batch_size,
+            flush_interval: config.target.flush_interval,
+        },
+        0,
+    );
+    let mut tracker = CommitTracker::default();
+    let mut emitted = Vec::new();
+    let mut ops = Vec::new();
+    status.set_position(&start);
+    status.set_phase(PipelinePhase::Streaming);
+    status.set_ready(true);
+    info!(tables = mappings.len(), %start, "Replication running.");
+
+    let outcome: Result<()> = loop {
+        let deadline = batcher.flush_deadline();
+        tokio::select! {
+            biased;
+            // 1. Shutdown: stop reading, flush what is buffered, wait for the loaders.
+            _ = shutdown.wait_for(|stop| *stop) => {
+                info!("Shutting down: flushing buffered rows.");
+                batcher.finish(&mut emitted);
+                if let Err(error) = dispatch(&mut emitted, &mut loaders, &mut tracker, &target_tables).await {
+                    break Err(error);
+                }
+                break drain(&mut loaders, &mut tracker, &mut result_rx, store, status, config.shutdown_timeout).await;
+            }
+            // 2. Job results: advance the checkpoint, or fail.
+            Some(result) = result_rx.recv() => {
+                if let Err(error) = handle_result(result, &mut tracker, store, status) {
+                    break Err(error);
+                }
+            }
+            // 3. Flush timer.
+            _ = sleep_until(deadline), if deadline.is_some() => {
+                batcher.tick(Instant::now(), &mut emitted);
+            }
+            // 4. Source events.
+            event = event_rx.recv() => {
+                let Some(event) = event else {
+                    break Err(Error::transient("the binlog reader stopped"));
+                };
+                let handled = match event {
+                    Ok(event) => handle_event(event, config, &mut mappings, &mut target, &mut target_tables, &mut batcher, &mut ops, &mut emitted, metrics, status).await,
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = handled {
+                    break Err(error);
+                }
+            }
+        }
+        if let Err(error) = dispatch(&mut emitted, &mut loaders, &mut tracker, &target_tables).await {
+            break Err(error);
+        }
+    };
+    status.set_ready(false);
+    loaders.abort();
+    outcome
+}
+
+/// Lists the source tables matching the filter and loads their schemas.
+async fn discover_tables(
+    config: &Config,
+    settings: &crate::source::SourceSettings,
+) -> Result<BTreeMap<TableId, Arc<TableSchema>>> {
+    let mut conn = settings.connect().await?;
+    let mut out = BTreeMap::new();
+    for table in crate::source::schema_loader::list_tables(&mut conn).await? {
+        if config.source.tables.matches(&table) {
+            let schema = crate::source::schema_loader::load_table_schema(&mut conn, &table).await?;
+            out.insert(table, Arc::new(schema));
+        }
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn handle_event(
+    event: SourceEvent,
+    config: &Config,
+    mappings: &mut BTreeMap<TableId, TableMapping>,
+    target: &mut crate::target::TargetConnection,
+    target_tables: &mut BTreeMap<TableId, Arc<TargetTable>>,
+    batcher: &mut Batcher,
+    ops: &mut Vec<crate::mapper::SinkOp>,
+    emitted: &mut Vec<Emitted>,
+    metrics: &Metrics,
+    status: &PipelineStatus,
+) -> Result<()> {
+    let now = Instant::now();
+    match event {
+        SourceEvent::Rows { table, changes } => {
+            if !mappings.contains_key(&table.id) {
+                // A table created (or first written) after start-up that matches the filter.
+                let target_id = config.routes.target_of(&table.id);
+                let verified = target.verify_table(&target_id, &table).await?;
+                mappings.insert(table.id.clone(), TableMapping::new(target_id.clone(), verified.column_names()));
+                target_tables.insert(target_id, Arc::new(verified));
+            }
+            let Some(mapping) = mappings.get_mut(&table.id) else { return Ok(()) };
+            let (projection, new_projection) = mapping.projection(&table)?;
+            if new_projection && !projection.ignored_source_columns.is_empty() {
+                warn!(table = %table.id, columns = ?projection.ignored_source_columns, "Source columns missing in the target are not replicated.");
+                metrics.ignored_columns(&table.id, projection.ignored_source_columns.len());
+            }
+            for change in changes {
+                metrics.source_event(&table.id, &change);
+                mapping.map_change(&table, &projection, change, ops)?;
+            }
+            let target_id = mapping.target.clone();
+            for op in ops.drain(..) {
+                batcher.add(&target_id, &projection.columns, op, now, emitted);
+            }
+        }
+        SourceEvent::Commit { position, event_time } => {
+            status.observe_source_time(event_time);
+            batcher.commit(position, now, emitted);
+        }
+        SourceEvent::Heartbeat { position } => {
+            batcher.heartbeat(position, now, emitted);
+        }
+        SourceEvent::Ddl { kind, tables, statement, position, .. } => {
+            let routed: Vec<&TableId> = tables.iter().filter(|t| mappings.contains_key(*t) || config.source.tables.matches(t)).collect();
+            if routed.is_empty() {
+                debug!(statement = %statement, "DDL on unreplicated tables ignored.");
+                batcher.commit_boundary_now(position, emitted);
+                return Ok(());
+            }
+            match kind {
+                DdlKind::Truncate if config.ddl.on_truncate == crate::config::TruncatePolicy::Apply => {
+                    for table in routed {
+                        let target_id = config.routes.target_of(table);
+                        info!(table = %table, target = %target_id, "TRUNCATE: flushing, then truncating the target.");
+                        batcher.truncate(&target_id, position.clone(), emitted);
+                    }
+                }
+                DdlKind::Truncate => {
+                    warn!(statement = %statement, %position, "TRUNCATE ignored (ddl.on_truncate: ignore).");
+                    batcher.commit_boundary_now(position, emitted);
+                }
+                _ if config.ddl.on_other == crate::config::OtherDdlPolicy::Fail => {
+                    return Err(Error::definite(format!(
+                        "DDL on a replicated table at {position}: {statement}"
+                    ))
+                    .with_hint("apply the change to the target by hand, then restart with ddl.on_other: ignore, or re-snapshot"));
+                }
+                _ => {
+                    warn!(statement = %statement, %position, "DDL on a replicated table ignored; the target is not altered.");
+                    for table in routed {
+                        if matches!(kind, DdlKind::DropTable | DdlKind::RenameTable) {
+                            mappings.remove(table);
+                        }
+                    }
+                    batcher.commit_boundary_now(position, emitted);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Hands emitted jobs to their loaders and candidates to the tracker.
+async fn dispatch(
+    emitted: &mut Vec<Emitted>,
+    loaders: &mut Loaders,
+    tracker: &mut CommitTracker,
+    target_tables: &BTreeMap<TableId, Arc<TargetTable>>,
+) -> Result<()> {
+    for item in emitted.drain(..) {
+        match item {
+            Emitted::Job(job) => {
+                tracker.job_started(job.id());
+                let table = target_tables.get(job.target()).cloned();
+                loaders.send(job, table).await?;
+            }
+            Emitted::Checkpoint { position, jobs_before } => tracker.candidate(position, jobs_before),
+        }
+    }
+    Ok(())
+}
+
+fn handle_result(
+    result: JobResult,
+    tracker: &mut CommitTracker,
+    store: &CheckpointStore,
+    status: &PipelineStatus,
+) -> Result<()> {
+    match result.outcome {
+        Ok(()) => {
+            tracker.job_done(result.id);
+            if let Some(position) = tracker.advance() {
+                store.save_position(&position)?;
+                status.set_position(&position);
+                debug!(%position, "Checkpoint advanced.");
+            }
+            status.progress();
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// After shutdown was asked: wait for every job, then persist the last eligible position.
+async fn drain(
+    loaders: &mut Loaders,
+    tracker: &mut CommitTracker,
+    results: &mut mpsc::UnboundedReceiver<JobResult>,
+    store: &CheckpointStore,
+    status: &PipelineStatus,
+    timeout: Duration,
+) -> Result<()> {
+    loaders.close();
+    let wait = async {
+        while tracker.outstanding_jobs() > 0 {
+            let Some(result) = results.recv().await else { break };
+            handle_result(result, tracker, store, status)?;
+        }
+        if let Some(position) = tracker.advance() {
+            store.save_position(&position)?;
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(timeout, wait).await {
+        Ok(result) => result,
+        Err(_) => {
+            warn!(timeout_ms = timeout.as_millis() as u64, "Shutdown timeout: exiting without the last loads; they are replayed on restart.");
+            Ok(())
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A job's outcome, sent by a loader task.
+#[derive(Debug)]
+struct JobResult {
+    id: u64,
+    outcome: Result<()>,
+}
+
+/// What every loader task shares.
+#[derive(Clone)]
+struct LoaderContext {
+    client: Arc<StreamLoadClient>,
+    encoder: Arc<Encoder>,
+    run_id: String,
+    target_config: crate::config::TargetConfig,
+    results: mpsc::UnboundedSender<JobResult>,
+    metrics: Metrics,
+}
+
+/// One loader task per target table, each with a bounded queue.
+struct Loaders {
+    queues: BTreeMap<TableId, mpsc::Sender<(Job, Option<Arc<TargetTable>>)>>,
+    handles: Vec<JoinHandle<()>>,
+    context: LoaderContext,
+}
+
+impl Loaders {
+    async fn send(&mut self, job: Job, table: Option<Arc<TargetTable>>) -> Result<()> {
+        let target = job.target().clone();
+        let queue = match self.queues.get(&target) {
+            Some(queue) => queue.clone(),
+            None => {
+                let (tx, rx) = mpsc::channel(LOADER_QUEUE_CAPACITY);
+                let context = self.context.clone();
+                self.handles.push(tokio::spawn(run_loader(target.clone(), rx, context)));
+                self.queues.insert(target.clone(), tx.clone());
+                tx
+            }
+        };
+        queue
+            .send((job, table))
+            .await
+            .map_err(|_| Error::transient(format!("the loader of {target} stopped")))
+    }
+
+    /// No more jobs: loaders finish their queues and stop.
+    fn close(&mut self) {
+        self.queues.clear();
+    }
+
+    fn abort(&mut self) {
+        self.queues.clear();
+        for handle in self.handles.drain(..) {
+            handle.abort();
+        }
+    }
+}
+
+/// Runs one target table's jobs in order.
+async fn run_loader(
+    target: TableId,
+    mut jobs: mpsc::Receiver<(Job, Option<Arc<TargetTable>>)>,
+    context: LoaderContext,
+) {
+    while let Some((job, table)) = jobs.recv().await {
+        let id = job.id();
+        let outcome = match job {
+            Job::Load(job) => load(&job, table.as_deref(), &context).await,
+            Job::Truncate { .. } => truncate(&target, &context).await,
+        };
+        let failed = outcome.is_err();
+        if context.results.send(JobResult { id, outcome }).is_err() || failed {
+            return;
+        }
+    }
+}
+
+async fn load(job: &LoadJob, table: Option<&TargetTable>, context: &LoaderContext) -> Result<()> {
+    let label = label_for(&job.target, &context.run_id, job.id);
+    let body = context.encoder.encode(&job.columns, table, &job.rows)?;
+    let started = Instant::now();
+    match context.client.load(&job.target.db, &job.target.table, &label, &body).await {
+        Ok(report) => {
+            context.metrics.load_succeeded(&job.target, job, &report, started.elapsed());
+            Ok(())
+        }
+        Err(error)
+            if !error.is_transient()
+                && context.target_config.strategy_on_error == ErrorStrategy::BatchDirtyData
+                && crate::sink::outcome::is_data_rejection(&error) =>
+        {
+            let path = crate::sink::dirty::write_dirty_batch(
+                &context.target_config.dirty_data_dir,
+                &job.target,
+                &label,
+                &body,
+                &error,
+            )?;
+            warn!(table = %job.target, %label, path = %path.display(), %error, "Rejected batch written to the dirty-data directory.");
+            context.metrics.dirty_batch(&job.target);
+            Ok(())
+        }
+        Err(error) => {
+            context.metrics.load_failed(&job.target);
+            Err(error.context(format!("loading {} rows into {} (label {label})", job.rows.len(), job.target)))
+        }
+    }
+}
+
+async fn truncate(target: &TableId, context: &LoaderContext) -> Result<()> {
+    let mut conn = crate::target::connect(&context.target_config).await?;
+    conn.truncate(target).await
+}
+
+/// `m2s_<db>_<table>_<run>_<job>`, within StarRocks' `^[-\w]{1,128}$`.
+fn label_for(target: &TableId, run_id: &str, job_id: u64) -> String {
+    let clean = |s: &str| -> String {
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).take(40).collect()
+    };
+    format!("m2s_{}_{}_{}_{}", clean(&target.db), clean(&target.table), run_id, job_id)
+}
+
+/// A random id for this run of the pipeline (labels of different runs never collide).
+fn new_run_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let mixed = (nanos as u64) ^ (u64::from(std::process::id()) << 40) ^ (nanos >> 64) as u64;
+    format!("{:012x}", mixed & 0xffff_ffff_ffff)
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_valid_and_stable() {
+        let t = TableId::new("shop-1", "orders.v2 ü");
+        let label = label_for(&t, "abc123", 42);
+        assert_eq!(label, label_for(&t, "abc123", 42));
+        assert!(label.len() <= 128);
+        assert!(label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'), "{label}");
+        assert_ne!(new_run_id(), "");
+    }
+}

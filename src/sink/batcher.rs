@@ -1,0 +1,477 @@
+//! Per-target-table buffers, compacted by key, cut into load jobs; checkpoint candidates.
+//!
+//! A pure state machine (no I/O, time passed in) driven by the pipeline:
+//! - [`Batcher::add`] puts a target operation into its table's buffer. Within a buffer rows are
+//!   **compacted by key** (last operation wins), so a key appears at most once per load.
+//! - [`Batcher::commit`] marks a transaction boundary with the position just after it.
+//! - [`Batcher::tick`] lets time-based flushes happen while the source is quiet.
+//! - [`Batcher::truncate`] orders a TRUNCATE after the table's earlier rows.
+//!
+//! Output is a sequence of [`Emitted`] items: load jobs (numbered in emission order) and
+//! checkpoint candidates. A candidate `(position, jobs_before)` may be persisted once every job
+//! with an id below `jobs_before` has succeeded (see [`CommitTracker`]).
+//!
+//! Invariants:
+//! - A flush of *all* buffers ("full seal") happens only at a transaction boundary and is the only
+//!   thing that produces a checkpoint candidate, so a checkpoint never lands inside a transaction.
+//! - A single table's buffer that reaches `max_rows`/`max_bytes` inside a transaction is sealed
+//!   alone ("partial seal") to bound memory; it produces no candidate.
+//! - Jobs of one table are emitted in source order; the loader runs them in id order per table.
+//! - An idle source (commits of unwatched tables, heartbeats) still yields candidates, so the
+//!   checkpoint keeps up with the source.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::change::Row;
+use crate::mapper::{Op, SinkOp};
+use crate::position::Position;
+use crate::schema::TableId;
+use crate::value::Value;
+
+/// When a buffer is cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchLimits {
+    /// Rows in one table's buffer (after compaction) that force a cut.
+    pub max_rows: usize,
+    /// Approximate bytes in one table's buffer that force a cut.
+    pub max_bytes: usize,
+    /// Time since the oldest unflushed row after which all buffers are cut at the next boundary.
+    pub flush_interval: Duration,
+}
+
+/// A unit of work for one target table's loader.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    /// Load these rows (each key at most once).
+    Load(LoadJob),
+    /// Empty the target table (after every earlier job of that table).
+    Truncate { id: u64, target: TableId },
+}
+
+impl Job {
+    /// The job's id (unique, increasing in emission order).
+    pub fn id(&self) -> u64 {
+        match self {
+            Job::Load(job) => job.id,
+            Job::Truncate { id, .. } => *id,
+        }
+    }
+
+    /// The target table.
+    pub fn target(&self) -> &TableId {
+        match self {
+            Job::Load(job) => &job.target,
+            Job::Truncate { target, .. } => target,
+        }
+    }
+}
+
+/// Rows for one Stream Load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadJob {
+    pub id: u64,
+    pub target: TableId,
+    /// Target column names, in the order of each row's values.
+    pub columns: Arc<Vec<String>>,
+    pub rows: Vec<(Op, Row)>,
+    /// Approximate size of the rows in bytes.
+    pub approx_bytes: usize,
+}
+
+/// What the batcher hands to the pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Emitted {
+    Job(Job),
+    /// `position` may be checkpointed once all jobs with id < `jobs_before` succeeded.
+    Checkpoint { position: Position, jobs_before: u64 },
+}
+
+#[derive(Debug)]
+struct TableBuffer {
+    columns: Arc<Vec<String>>,
+    index: HashMap<Vec<u8>, usize>,
+    rows: Vec<(Op, Row)>,
+    approx_bytes: usize,
+}
+
+impl TableBuffer {
+    fn new(columns: Arc<Vec<String>>) -> Self {
+        TableBuffer { columns, index: HashMap::new(), rows: Vec::new(), approx_bytes: 0 }
+    }
+}
+
+/// The batching state machine (see the module docs).
+#[derive(Debug)]
+pub struct Batcher {
+    limits: BatchLimits,
+    buffers: BTreeMap<TableId, TableBuffer>,
+    /// When the oldest row still buffered was added.
+    oldest_row_at: Option<Instant>,
+    next_job_id: u64,
+    /// The last transaction boundary seen, not yet turned into a candidate.
+    pending_boundary: Option<Position>,
+    /// Rows were added since the last boundary.
+    in_transaction: bool,
+}
+
+impl Batcher {
+    /// A batcher whose first job gets id `first_job_id`.
+    pub fn new(limits: BatchLimits, first_job_id: u64) -> Self {
+        Batcher {
+            limits,
+            buffers: BTreeMap::new(),
+            oldest_row_at: None,
+            next_job_id: first_job_id,
+            pending_boundary: None,
+            in_transaction: false,
+        }
+    }
+
+    /// Id the next job will get.
+    pub fn next_job_id(&self) -> u64 {
+        self.next_job_id
+    }
+
+    /// Rows currently buffered (all tables).
+    pub fn buffered_rows(&self) -> usize {
+        self.buffers.values().map(|b| b.rows.len()).sum()
+    }
+
+    /// Adds one target operation for `target`, whose values follow `columns`.
+    pub fn add(
+        &mut self,
+        target: &TableId,
+        columns: &Arc<Vec<String>>,
+        op: SinkOp,
+        now: Instant,
+        out: &mut Vec<Emitted>,
+    ) {
+        self.in_transaction = true;
+        self.oldest_row_at.get_or_insert(now);
+        let needs_new_buffer = match self.buffers.get(target) {
+            Some(buffer) => buffer.columns != *columns,
+            None => true,
+        };
+        if needs_new_buffer {
+            // The column list changed (schema change): rows with different columns cannot share
+            // a load, so what is buffered goes first.
+            self.seal_table(target, out);
+            self.buffers.insert(target.clone(), TableBuffer::new(Arc::clone(columns)));
+        }
+        let Some(buffer) = self.buffers.get_mut(target) else { return };
+        let size = approx_row_bytes(&op.values);
+        match buffer.index.get(&op.key) {
+            Some(&i) => {
+                let old = std::mem::replace(&mut buffer.rows[i], (op.op, op.values));
+                buffer.approx_bytes = buffer.approx_bytes + size - approx_row_bytes(&old.1);
+            }
+            None => {
+                buffer.index.insert(op.key, buffer.rows.len());
+                buffer.rows.push((op.op, op.values));
+                buffer.approx_bytes += size;
+            }
+        }
+        if buffer.rows.len() >= self.limits.max_rows || buffer.approx_bytes >= self.limits.max_bytes
+        {
+            self.seal_table(target, out);
+        }
+    }
+
+    /// A transaction ended; `position` is just after it.
+    pub fn commit(&mut self, position: Position, now: Instant, out: &mut Vec<Emitted>) {
+        self.in_transaction = false;
+        self.pending_boundary = Some(position);
+        if self.buffers.is_empty() || self.flush_due(now) {
+            self.seal_all(out);
+        }
+    }
+
+    /// The source is alive at `position` with nothing newer: a boundary unless a transaction is
+    /// open (a heartbeat never splits a transaction's rows from its commit).
+    pub fn heartbeat(&mut self, position: Position, now: Instant, out: &mut Vec<Emitted>) {
+        if !self.in_transaction {
+            self.commit(position, now, out);
+        }
+    }
+
+    /// Time passed with no event: cut at the last boundary if the flush interval elapsed.
+    pub fn tick(&mut self, now: Instant, out: &mut Vec<Emitted>) {
+        if !self.in_transaction && self.flush_due(now) {
+            self.seal_all(out);
+        }
+    }
+
+    /// A TRUNCATE of `target` (its own transaction) ending at `position`.
+    pub fn truncate(&mut self, target: &TableId, position: Position, out: &mut Vec<Emitted>) {
+        self.seal_table(target, out);
+        let id = self.take_job_id();
+        out.push(Emitted::Job(Job::Truncate { id, target: target.clone() }));
+        self.commit_boundary_now(position, out);
+    }
+
+    /// A boundary that must become a candidate now (DDL), sealing every buffer.
+    pub fn commit_boundary_now(&mut self, position: Position, out: &mut Vec<Emitted>) {
+        self.in_transaction = false;
+        self.pending_boundary = Some(position);
+        self.seal_all(out);
+    }
+
+    /// Seals every buffer (shutdown): rows after the last boundary are loaded too (replaying them
+    /// later is harmless), and the candidate is the last boundary.
+    pub fn finish(&mut self, out: &mut Vec<Emitted>) {
+        self.seal_all(out);
+    }
+
+    /// When the next time-based flush is due, if rows are buffered.
+    pub fn flush_deadline(&self) -> Option<Instant> {
+        self.oldest_row_at.map(|t| t + self.limits.flush_interval)
+    }
+
+    fn flush_due(&self, now: Instant) -> bool {
+        self.flush_deadline().is_some_and(|deadline| now >= deadline)
+    }
+
+    fn take_job_id(&mut self) -> u64 {
+        let id = self.next_job_id;
+        self.next_job_id += 1;
+        id
+    }
+
+    fn seal_table(&mut self, target: &TableId, out: &mut Vec<Emitted>) {
+        let Some(buffer) = self.buffers.remove(target) else { return };
+        if buffer.rows.is_empty() {
+            return;
+        }
+        let id = self.take_job_id();
+        out.push(Emitted::Job(Job::Load(LoadJob {
+            id,
+            target: target.clone(),
+            columns: buffer.columns,
+            rows: buffer.rows,
+            approx_bytes: buffer.approx_bytes,
+        })));
+        if self.buffers.is_empty() {
+            self.oldest_row_at = None;
+        }
+    }
+
+    fn seal_all(&mut self, out: &mut Vec<Emitted>) {
+        let targets: Vec<TableId> = self.buffers.keys().cloned().collect();
+        for target in targets {
+            self.seal_table(&target, out);
+        }
+        self.oldest_row_at = None;
+        if let Some(position) = self.pending_boundary.take() {
+            out.push(Emitted::Checkpoint { position, jobs_before: self.next_job_id });
+        }
+    }
+}
+
+/// Rough in-memory size of a row, for the byte limit.
+fn approx_row_bytes(values: &[Value]) -> usize {
+    values
+        .iter()
+        .map(|v| match v {
+            Value::Decimal(s) | Value::Text(s) | Value::Json(s) => s.len() + 4,
+            Value::Bytes(b) => b.len() * 2 + 4,
+            _ => 12,
+        })
+        .sum::<usize>()
+        + 4
+}
+
+/// Decides which checkpoint candidates may be persisted as jobs finish.
+///
+/// Invariant: the position returned by [`CommitTracker::advance`] never passes a job that has not
+/// succeeded, and positions come out in the order their candidates went in.
+#[derive(Debug, Default)]
+pub struct CommitTracker {
+    outstanding: BTreeSet<u64>,
+    candidates: VecDeque<(Position, u64)>,
+}
+
+impl CommitTracker {
+    /// A job was handed to a loader.
+    pub fn job_started(&mut self, id: u64) {
+        self.outstanding.insert(id);
+    }
+
+    /// A job succeeded.
+    pub fn job_done(&mut self, id: u64) {
+        self.outstanding.remove(&id);
+    }
+
+    /// A candidate from the batcher.
+    pub fn candidate(&mut self, position: Position, jobs_before: u64) {
+        self.candidates.push_back((position, jobs_before));
+    }
+
+    /// Jobs not yet succeeded.
+    pub fn outstanding_jobs(&self) -> usize {
+        self.outstanding.len()
+    }
+
+    /// The newest candidate whose jobs all succeeded, if any became eligible since the last call.
+    pub fn advance(&mut self) -> Option<Position> {
+        let lowest_outstanding = self.outstanding.first().copied();
+        let mut newest = None;
+        while let Some((_, jobs_before)) = self.candidates.front() {
+            let eligible = lowest_outstanding.is_none_or(|lowest| lowest >= *jobs_before);
+            if !eligible {
+                break;
+            }
+            newest = self.candidates.pop_front().map(|(position, _)| position);
+        }
+        newest
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(max_rows: usize) -> BatchLimits {
+        BatchLimits { max_rows, max_bytes: 1 << 30, flush_interval: Duration::from_secs(1) }
+    }
+
+    fn pos(n: u64) -> Position {
+        Position { file: "binlog.000001".into(), pos: n, gtid: None }
+    }
+
+    fn op(key: i64, value: &str, kind: Op) -> SinkOp {
+        SinkOp {
+            op: kind,
+            key: crate::mapper::key_bytes([&Value::Int(key)]),
+            values: vec![Value::Int(key), Value::Text(value.into())],
+        }
+    }
+
+    fn cols() -> Arc<Vec<String>> {
+        Arc::new(vec!["id".into(), "v".into()])
+    }
+
+    fn jobs(out: &[Emitted]) -> Vec<&LoadJob> {
+        out.iter()
+            .filter_map(|e| match e {
+                Emitted::Job(Job::Load(j)) => Some(j),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn compacts_by_key_last_op_wins() {
+        let t = TableId::new("d", "t");
+        let mut b = Batcher::new(limits(100), 0);
+        let now = Instant::now();
+        let mut out = Vec::new();
+        b.add(&t, &cols(), op(1, "a", Op::Upsert), now, &mut out);
+        b.add(&t, &cols(), op(2, "b", Op::Upsert), now, &mut out);
+        b.add(&t, &cols(), op(1, "c", Op::Upsert), now, &mut out);
+        b.add(&t, &cols(), op(2, "b", Op::Delete), now, &mut out);
+        b.commit(pos(10), now, &mut out);
+        assert!(out.is_empty(), "not due yet");
+        b.tick(now + Duration::from_secs(2), &mut out);
+        let j = jobs(&out);
+        assert_eq!(j.len(), 1);
+        assert_eq!(
+            j[0].rows,
+            vec![
+                (Op::Upsert, vec![Value::Int(1), Value::Text("c".into())]),
+                (Op::Delete, vec![Value::Int(2), Value::Text("b".into())]),
+            ]
+        );
+        assert_eq!(out.last(), Some(&Emitted::Checkpoint { position: pos(10), jobs_before: 1 }));
+    }
+
+    #[test]
+    fn big_transaction_is_cut_without_candidates_until_commit() {
+        let t = TableId::new("d", "t");
+        let mut b = Batcher::new(limits(3), 0);
+        let now = Instant::now();
+        let mut out = Vec::new();
+        for k in 0..10 {
+            b.add(&t, &cols(), op(k, "x", Op::Upsert), now, &mut out);
+        }
+        assert_eq!(jobs(&out).len(), 3);
+        assert!(out.iter().all(|e| matches!(e, Emitted::Job(_))));
+        b.commit(pos(99), now + Duration::from_secs(5), &mut out);
+        assert_eq!(jobs(&out).len(), 4);
+        assert_eq!(out.last(), Some(&Emitted::Checkpoint { position: pos(99), jobs_before: 4 }));
+    }
+
+    #[test]
+    fn idle_commits_advance_without_jobs() {
+        let mut b = Batcher::new(limits(3), 7);
+        let mut out = Vec::new();
+        b.commit(pos(5), Instant::now(), &mut out);
+        assert_eq!(out, vec![Emitted::Checkpoint { position: pos(5), jobs_before: 7 }]);
+    }
+
+    #[test]
+    fn tick_waits_for_the_transaction_boundary() {
+        let t = TableId::new("d", "t");
+        let mut b = Batcher::new(limits(100), 0);
+        let now = Instant::now();
+        let mut out = Vec::new();
+        b.commit(pos(1), now, &mut out);
+        out.clear();
+        b.add(&t, &cols(), op(1, "a", Op::Upsert), now, &mut out);
+        b.tick(now + Duration::from_secs(5), &mut out);
+        assert!(out.is_empty(), "inside a transaction nothing is cut by time");
+        b.commit(pos(2), now + Duration::from_secs(5), &mut out);
+        assert_eq!(jobs(&out).len(), 1);
+    }
+
+    #[test]
+    fn column_change_seals_the_old_buffer_first() {
+        let t = TableId::new("d", "t");
+        let mut b = Batcher::new(limits(100), 0);
+        let now = Instant::now();
+        let mut out = Vec::new();
+        b.add(&t, &cols(), op(1, "a", Op::Upsert), now, &mut out);
+        let other = Arc::new(vec!["id".to_string()]);
+        b.add(
+            &t,
+            &other,
+            SinkOp { op: Op::Upsert, key: vec![1], values: vec![Value::Int(1)] },
+            now,
+            &mut out,
+        );
+        assert_eq!(jobs(&out).len(), 1);
+        assert_eq!(*jobs(&out)[0].columns, *cols());
+    }
+
+    #[test]
+    fn truncate_follows_the_tables_rows() {
+        let t = TableId::new("d", "t");
+        let mut b = Batcher::new(limits(100), 0);
+        let now = Instant::now();
+        let mut out = Vec::new();
+        b.add(&t, &cols(), op(1, "a", Op::Upsert), now, &mut out);
+        b.commit(pos(1), now, &mut out);
+        b.truncate(&t, pos(2), &mut out);
+        assert!(matches!(out[0], Emitted::Job(Job::Load(ref j)) if j.id == 0));
+        assert!(matches!(out[1], Emitted::Job(Job::Truncate { id: 1, .. })));
+        assert_eq!(out[2], Emitted::Checkpoint { position: pos(2), jobs_before: 2 });
+    }
+
+    #[test]
+    fn tracker_never_passes_an_unfinished_job() {
+        let mut tracker = CommitTracker::default();
+        tracker.job_started(0);
+        tracker.job_started(1);
+        tracker.candidate(pos(10), 1);
+        tracker.candidate(pos(20), 2);
+        assert_eq!(tracker.advance(), None);
+        tracker.job_done(1);
+        assert_eq!(tracker.advance(), None, "job 0 still runs");
+        tracker.job_done(0);
+        assert_eq!(tracker.advance(), Some(pos(20)));
+        assert_eq!(tracker.advance(), None);
+        tracker.candidate(pos(30), 2);
+        assert_eq!(tracker.advance(), Some(pos(30)));
+    }
+}

@@ -1,0 +1,3 @@
+//! The StarRocks side: batching, encoding and Stream Load.
+
+pub mod batcher;
