@@ -6,3 +6,5 @@
 
 pub mod catalog;
 pub mod credentials;
+pub mod query_server;
+pub mod sql;
