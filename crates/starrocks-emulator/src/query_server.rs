@@ -17,18 +17,17 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use opensrv_mysql::{
-    AsyncMysqlIntermediary, AsyncMysqlShim, ErrorKind, InitWriter, ParamParser, QueryResultWriter,
+    AsyncMysqlIntermediary, AsyncMysqlShim, Column as WireColumn, ColumnFlags,
+    ColumnType as WireType, ErrorKind, InitWriter, OkResponse, ParamParser, QueryResultWriter,
     StatementMetaWriter,
 };
 use sha1::{Digest, Sha1};
 use tokio::io::AsyncWrite;
 use tokio::net::TcpListener;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, ColumnType};
 use crate::credentials::Credentials;
-
-/// Server version announced in the handshake (StarRocks' FE default `mysql_server_version`).
-const HANDSHAKE_SERVER_VERSION: &str = "8.0.33";
+use crate::sql::{self, QueryOutput, ResultSet, Session, SqlError};
 
 /// Source of connection ids (and salt for the per-connection scramble).
 static NEXT_CONNECTION_ID: AtomicU32 = AtomicU32::new(1);
@@ -71,22 +70,25 @@ fn is_per_connection_error(e: &io::Error) -> bool {
 struct QueryConnection {
     catalog: Arc<Mutex<Catalog>>,
     credentials: Credentials,
-    connection_id: u32,
     /// The scramble sent in the handshake; `salt()` must return the same bytes every time.
     scramble: [u8; 20],
-    /// Current database (`USE db` or the handshake's database).
-    current_database: Option<String>,
+    /// Current database, user and connection id.
+    session: Session,
 }
 
 impl QueryConnection {
     fn new(catalog: Arc<Mutex<Catalog>>, credentials: Credentials) -> Self {
         let connection_id = NEXT_CONNECTION_ID.fetch_add(1, Ordering::Relaxed);
+        let session = Session {
+            current_database: None,
+            connection_id,
+            user: credentials.user.clone(),
+        };
         QueryConnection {
             catalog,
             credentials,
-            connection_id,
             scramble: make_scramble(connection_id),
-            current_database: None,
+            session,
         }
     }
 }
@@ -136,11 +138,11 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for QueryConnection {
     type Error = io::Error;
 
     fn version(&self) -> String {
-        HANDSHAKE_SERVER_VERSION.to_string()
+        sql::MYSQL_SERVER_VERSION.to_string()
     }
 
     fn connect_id(&self) -> u32 {
-        self.connection_id
+        self.session.connection_id
     }
 
     fn salt(&self) -> [u8; 20] {
@@ -195,10 +197,20 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for QueryConnection {
         query: &'a str,
         results: QueryResultWriter<'a, W>,
     ) -> io::Result<()> {
-        let _ = (&self.catalog, query);
-        results
-            .error(ErrorKind::ER_NOT_SUPPORTED_YET, b"Not supported yet")
-            .await
+        // Synchronous: the catalog lock is taken and released inside `execute`.
+        let outcome = sql::execute(&mut self.session, &self.catalog, query);
+        match outcome {
+            Ok(QueryOutput::Ok { affected_rows }) => {
+                results
+                    .completed(OkResponse {
+                        affected_rows,
+                        ..OkResponse::default()
+                    })
+                    .await
+            }
+            Ok(QueryOutput::Rows(result_set)) => write_result_set(results, &result_set).await,
+            Err(error) => write_error(results, &error).await,
+        }
     }
 
     async fn on_init<'a>(
@@ -206,20 +218,80 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for QueryConnection {
         database: &'a str,
         writer: InitWriter<'a, W>,
     ) -> io::Result<()> {
-        let exists = match self.catalog.lock() {
-            Ok(catalog) => catalog.databases.contains_key(database),
-            Err(poisoned) => poisoned.get_ref().databases.contains_key(database),
+        let outcome = {
+            let catalog = self
+                .catalog
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            sql::use_database(&mut self.session, &catalog, database)
         };
-        if exists {
-            self.current_database = Some(database.to_string());
-            writer.ok().await
-        } else {
-            let msg = format!("Unknown database '{database}'");
-            writer
-                .error(ErrorKind::ER_BAD_DB_ERROR, msg.as_bytes())
-                .await
+        match outcome {
+            Ok(()) => writer.ok().await,
+            Err(error) => {
+                writer
+                    .error(ErrorKind::from(error.code), error.message.as_bytes())
+                    .await
+            }
         }
     }
+}
+
+async fn write_error<W: AsyncWrite + Send + Unpin>(
+    results: QueryResultWriter<'_, W>,
+    error: &SqlError,
+) -> io::Result<()> {
+    results
+        .error(ErrorKind::from(error.code), error.message.as_bytes())
+        .await
+}
+
+/// The MySQL column type a StarRocks type is announced as.
+fn wire_type(ty: &ColumnType) -> WireType {
+    match ty {
+        ColumnType::Boolean | ColumnType::TinyInt => WireType::MYSQL_TYPE_TINY,
+        ColumnType::SmallInt => WireType::MYSQL_TYPE_SHORT,
+        ColumnType::Int => WireType::MYSQL_TYPE_LONG,
+        ColumnType::BigInt => WireType::MYSQL_TYPE_LONGLONG,
+        ColumnType::Float => WireType::MYSQL_TYPE_FLOAT,
+        ColumnType::Double => WireType::MYSQL_TYPE_DOUBLE,
+        ColumnType::Decimal { .. } => WireType::MYSQL_TYPE_NEWDECIMAL,
+        ColumnType::Date => WireType::MYSQL_TYPE_DATE,
+        ColumnType::Datetime => WireType::MYSQL_TYPE_DATETIME,
+        ColumnType::Varbinary(_) => WireType::MYSQL_TYPE_BLOB,
+        ColumnType::LargeInt
+        | ColumnType::Char(_)
+        | ColumnType::Varchar(_)
+        | ColumnType::String
+        | ColumnType::Json => WireType::MYSQL_TYPE_VAR_STRING,
+    }
+}
+
+async fn write_result_set<W: AsyncWrite + Send + Unpin>(
+    results: QueryResultWriter<'_, W>,
+    result_set: &ResultSet,
+) -> io::Result<()> {
+    let columns: Vec<WireColumn> = result_set
+        .columns
+        .iter()
+        .map(|c| WireColumn {
+            table: String::new(),
+            column: c.name.clone(),
+            coltype: wire_type(&c.ty),
+            colflags: if matches!(c.ty, ColumnType::Varbinary(_)) {
+                ColumnFlags::BINARY_FLAG | ColumnFlags::BLOB_FLAG
+            } else {
+                ColumnFlags::empty()
+            },
+        })
+        .collect();
+    let mut writer = results.start(&columns).await?;
+    for row in &result_set.rows {
+        for cell in row {
+            writer.write_col(cell.as_deref())?;
+        }
+        writer.end_row().await?;
+    }
+    writer.finish().await
 }
 
 #[cfg(test)]

@@ -23,29 +23,8 @@ pub(crate) const MAX_DECIMAL_PRECISION: u64 = 38;
 /// Keywords are case-insensitive. Errors are StarRocks-like messages suitable for an analyzing
 /// error.
 pub fn parse_column_type(s: &str) -> Result<ColumnType, String> {
-    let s = s.trim();
-    let (name, params) = match s.find('(') {
-        None => (s, Vec::new()),
-        Some(open) => {
-            let rest = &s[open + 1..];
-            let close = rest
-                .find(')')
-                .ok_or_else(|| format!("Unknown type '{s}'"))?;
-            if !rest[close + 1..].trim().is_empty() {
-                return Err(format!("Unknown type '{s}'"));
-            }
-            let mut params = Vec::new();
-            for part in rest[..close].split(',') {
-                let part = part.trim();
-                let n: u64 = part
-                    .parse()
-                    .map_err(|_| format!("Invalid type parameter '{part}' in '{s}'"))?;
-                params.push(n);
-            }
-            (s[..open].trim(), params)
-        }
-    };
-    build_column_type(name, &params)
+    let (name, params) = super::parser::parse_type_parts(s).map_err(|e| e.message)?;
+    build_column_type(&name, &params)
 }
 
 /// Builds a column type from its (case-insensitive) name and numeric parameters, checking
@@ -149,6 +128,60 @@ pub(crate) fn build_column_type(name: &str, params: &[u64]) -> Result<ColumnType
         "DATETIME" => no_params(ColumnType::Datetime),
         "JSON" => no_params(ColumnType::Json),
         _ => Err(format!("Unknown type '{name}'")),
+    }
+}
+
+/// The type as `SHOW CREATE TABLE` prints it, e.g. `bigint(20)`, `decimal(10, 2)`,
+/// `varchar(65533)` (for `STRING`).
+pub(crate) fn type_to_sql(ty: &ColumnType) -> String {
+    match ty {
+        ColumnType::Decimal { precision, scale } => format!("decimal({precision}, {scale})"),
+        _ => column_type_name(ty),
+    }
+}
+
+/// `information_schema.COLUMNS.DATA_TYPE`: the bare type name, e.g. `bigint`, `varchar`.
+pub(crate) fn data_type_name(ty: &ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Boolean => "boolean",
+        ColumnType::TinyInt => "tinyint",
+        ColumnType::SmallInt => "smallint",
+        ColumnType::Int => "int",
+        ColumnType::BigInt => "bigint",
+        ColumnType::LargeInt => "largeint",
+        ColumnType::Float => "float",
+        ColumnType::Double => "double",
+        ColumnType::Decimal { .. } => "decimal",
+        ColumnType::Char(_) => "char",
+        ColumnType::Varchar(_) | ColumnType::String => "varchar",
+        ColumnType::Varbinary(_) => "varbinary",
+        ColumnType::Date => "date",
+        ColumnType::Datetime => "datetime",
+        ColumnType::Json => "json",
+    }
+}
+
+/// `information_schema.COLUMNS.COLUMN_TYPE`: the full type, e.g. `bigint(20)`,
+/// `decimal(10,2)`, `varchar(65533)`.
+pub(crate) fn column_type_name(ty: &ColumnType) -> String {
+    match ty {
+        ColumnType::Boolean => "boolean".to_string(),
+        ColumnType::TinyInt => "tinyint(4)".to_string(),
+        ColumnType::SmallInt => "smallint(6)".to_string(),
+        ColumnType::Int => "int(11)".to_string(),
+        ColumnType::BigInt => "bigint(20)".to_string(),
+        ColumnType::LargeInt => "largeint(40)".to_string(),
+        ColumnType::Float => "float".to_string(),
+        ColumnType::Double => "double".to_string(),
+        ColumnType::Decimal { precision, scale } => format!("decimal({precision},{scale})"),
+        ColumnType::Char(n) => format!("char({n})"),
+        ColumnType::Varchar(n) => format!("varchar({n})"),
+        ColumnType::String => format!("varchar({DEFAULT_STRING_LENGTH})"),
+        ColumnType::Varbinary(None) => "varbinary".to_string(),
+        ColumnType::Varbinary(Some(n)) => format!("varbinary({n})"),
+        ColumnType::Date => "date".to_string(),
+        ColumnType::Datetime => "datetime".to_string(),
+        ColumnType::Json => "json".to_string(),
     }
 }
 
