@@ -49,9 +49,16 @@ async fn answers_version_and_session_queries() {
         column_names(&mut conn, "SELECT @@version_comment LIMIT 1").await,
         vec!["@@version_comment"]
     );
-    assert_eq!(rows(&mut conn, "select version()").await, vec![vec![s("8.0.33")]]);
     assert_eq!(
-        rows(&mut conn, "SELECT @@session.auto_increment_increment AS inc, DATABASE()").await,
+        rows(&mut conn, "select version()").await,
+        vec![vec![s("8.0.33")]]
+    );
+    assert_eq!(
+        rows(
+            &mut conn,
+            "SELECT @@session.auto_increment_increment AS inc, DATABASE()"
+        )
+        .await,
         vec![vec![s("1"), None]]
     );
     for statement in [
@@ -73,7 +80,10 @@ async fn use_selects_the_database_for_unqualified_names() {
     let mut conn = connect(&server).await;
     exec(&mut conn, "CREATE DATABASE d1").await;
     exec(&mut conn, "use d1").await;
-    assert_eq!(rows(&mut conn, "SELECT database()").await, vec![vec![s("d1")]]);
+    assert_eq!(
+        rows(&mut conn, "SELECT database()").await,
+        vec![vec![s("d1")]]
+    );
     exec(
         &mut conn,
         "CREATE TABLE t (k INT NOT NULL) PRIMARY KEY(k) DISTRIBUTED BY HASH(k)",
@@ -100,7 +110,10 @@ async fn use_selects_the_database_for_unqualified_names() {
     let mut conn = try_connect(&server, "root", "", Some("d1"))
         .await
         .expect("connect with a database");
-    assert_eq!(rows(&mut conn, "SELECT COUNT(*) FROM t").await, vec![vec![s("0")]]);
+    assert_eq!(
+        rows(&mut conn, "SELECT COUNT(*) FROM t").await,
+        vec![vec![s("0")]]
+    );
     let (code, _) = server_error(try_connect(&server, "root", "", Some("missing")).await);
     assert_eq!(code, 1049);
 }
@@ -142,7 +155,11 @@ async fn unknown_statements_are_errors_and_the_connection_survives() {
             "{sql:?}: {result:?}"
         );
         // Still usable.
-        assert_eq!(rows(&mut conn, "SELECT 1").await, vec![vec![s("1")]], "after {sql:?}");
+        assert_eq!(
+            rows(&mut conn, "SELECT 1").await,
+            vec![vec![s("1")]],
+            "after {sql:?}"
+        );
     }
     let (code, message) = server_error(conn.query_drop("INSERT INTO t VALUES (1)").await);
     assert_eq!(code, 1064);
@@ -157,7 +174,10 @@ async fn prepared_statements_are_refused_without_breaking_the_connection() {
     let server = start("root", "").await;
     let mut conn = connect(&server).await;
     let result = conn.exec_drop("SELECT ?", (1,)).await;
-    assert!(matches!(result, Err(mysql_async::Error::Server(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(mysql_async::Error::Server(_))),
+        "{result:?}"
+    );
     assert_eq!(rows(&mut conn, "SELECT 1").await, vec![vec![s("1")]]);
 }
 

@@ -85,7 +85,9 @@ fn check_table_name(name: &str) -> Result<(), SqlError> {
 
 fn check_column_name(name: &str) -> Result<(), SqlError> {
     if name.is_empty() || name.len() > 1024 || name.contains('\0') {
-        return Err(SqlError::analysis(format!("Incorrect column name '{name}'")));
+        return Err(SqlError::analysis(format!(
+            "Incorrect column name '{name}'"
+        )));
     }
     let lower = name.to_ascii_lowercase();
     if lower.starts_with("__op") || lower.starts_with("__row") {
@@ -193,11 +195,7 @@ fn column_from_def(def: &ColumnDef) -> Result<Column, SqlError> {
 }
 
 fn check_default(column: &str, ty: &ColumnType, default: &str) -> Result<(), SqlError> {
-    let invalid = || {
-        SqlError::analysis(format!(
-            "Invalid default value for '{column}': {default}"
-        ))
-    };
+    let invalid = || SqlError::analysis(format!("Invalid default value for '{column}': {default}"));
     match ty {
         ColumnType::TinyInt
         | ColumnType::SmallInt
@@ -502,9 +500,10 @@ pub(crate) fn create_table(
         properties.insert(key.clone(), value.clone());
     }
     if let Some(replication) = properties.get("replication_num") {
-        let n: i64 = replication.trim().parse().map_err(|_| {
-            SqlError::analysis(format!("Invalid replication_num: {replication}"))
-        })?;
+        let n: i64 = replication
+            .trim()
+            .parse()
+            .map_err(|_| SqlError::analysis(format!("Invalid replication_num: {replication}")))?;
         if n <= 0 {
             return Err(SqlError::analysis("Replication num should larger than 0"));
         }
@@ -683,10 +682,7 @@ fn drop_column(table: &mut Table, name: &str) -> Result<(), SqlError> {
         .iter()
         .position(|c| c.name.eq_ignore_ascii_case(name))
         .ok_or_else(|| {
-            SqlError::analysis_with_code(
-                code::BAD_FIELD,
-                format!("Column '{name}' does not exist"),
-            )
+            SqlError::analysis_with_code(code::BAD_FIELD, format!("Column '{name}' does not exist"))
         })?;
     if index < table.key_columns.len() {
         let message = match table.model {
@@ -761,7 +757,9 @@ fn zero_value(ty: &ColumnType) -> Value {
         | ColumnType::BigInt
         | ColumnType::LargeInt => Value::Int(0),
         ColumnType::Float | ColumnType::Double => Value::Float(0.0),
-        ColumnType::Decimal { scale, .. } => Value::Decimal(super::types::render_decimal("0", *scale)),
+        ColumnType::Decimal { scale, .. } => {
+            Value::Decimal(super::types::render_decimal("0", *scale))
+        }
         ColumnType::Char(_) | ColumnType::Varchar(_) | ColumnType::String => {
             Value::Text(String::new())
         }

@@ -346,7 +346,10 @@ fn run_select(
     if !select.order_by.is_empty() {
         let mut keys: Vec<(Expr, bool)> = Vec::new();
         for key in &select.order_by {
-            keys.push((resolve_order_key(&key.expr, &items, &source.columns)?, key.descending));
+            keys.push((
+                resolve_order_key(&key.expr, &items, &source.columns)?,
+                key.descending,
+            ));
         }
         let mut keyed: Vec<(Vec<Value>, Vec<Value>)> = Vec::with_capacity(rows.len());
         for row in rows {
@@ -477,7 +480,9 @@ fn contains_column(expr: &Expr) -> bool {
         Expr::Compare { left, right, .. } => contains_column(left) || contains_column(right),
         Expr::And(a, b) | Expr::Or(a, b) => contains_column(a) || contains_column(b),
         Expr::Not(e) => contains_column(e),
-        Expr::InList { expr, list, .. } => contains_column(expr) || list.iter().any(contains_column),
+        Expr::InList { expr, list, .. } => {
+            contains_column(expr) || list.iter().any(contains_column)
+        }
         Expr::IsNull { expr, .. } => contains_column(expr),
         Expr::Like { expr, pattern, .. } => contains_column(expr) || contains_column(pattern),
         Expr::Literal(_) | Expr::Variable(_) => false,
@@ -564,17 +569,15 @@ fn resolve_order_key(
 ) -> Result<Expr, SqlError> {
     match expr {
         Expr::Literal(Literal::Number(n)) => {
-            let ordinal: usize = n.parse().map_err(|_| {
-                SqlError::analysis(format!("Invalid ORDER BY position {n}"))
-            })?;
+            let ordinal: usize = n
+                .parse()
+                .map_err(|_| SqlError::analysis(format!("Invalid ORDER BY position {n}")))?;
             ordinal
                 .checked_sub(1)
                 .and_then(|i| items.get(i))
                 .map(|item| item.expr.clone())
                 .ok_or_else(|| {
-                    SqlError::analysis(format!(
-                        "ORDER BY position {ordinal} is not in select list"
-                    ))
+                    SqlError::analysis(format!("ORDER BY position {ordinal} is not in select list"))
                 })
         }
         Expr::Column(name) => {
@@ -984,7 +987,10 @@ mod tests {
             Some(Ordering::Less)
         );
         assert_eq!(
-            compare(&Value::Decimal("1.50".into()), &Value::Decimal("1.5".into())),
+            compare(
+                &Value::Decimal("1.50".into()),
+                &Value::Decimal("1.5".into())
+            ),
             Some(Ordering::Equal)
         );
         assert_eq!(compare(&Value::Null, &Value::Int(1)), None);

@@ -68,7 +68,8 @@ fn schemata(catalog: &Catalog) -> Relation {
         varchar("DEFAULT_COLLATION_NAME"),
         varchar("SQL_PATH"),
     ];
-    let names = std::iter::once(INFORMATION_SCHEMA).chain(catalog.databases.keys().map(String::as_str));
+    let names =
+        std::iter::once(INFORMATION_SCHEMA).chain(catalog.databases.keys().map(String::as_str));
     let rows = names
         .map(|name| {
             vec![

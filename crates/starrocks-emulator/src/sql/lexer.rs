@@ -34,9 +34,9 @@ pub(crate) struct Spanned {
 pub(crate) fn line_column(sql: &str, offset: usize) -> (usize, usize) {
     let before = sql.get(..offset).unwrap_or(sql);
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.chars().count(), |nl| before[nl + 1..].chars().count());
+    let column = before.rfind('\n').map_or(before.chars().count(), |nl| {
+        before[nl + 1..].chars().count()
+    });
     (line, column)
 }
 
@@ -99,9 +99,7 @@ pub(crate) fn tokenize(sql: &str) -> Result<Vec<Spanned>, SqlError> {
             continue;
         }
         // Numbers (a leading `.5` is a number too).
-        if c.is_ascii_digit()
-            || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
-        {
+        if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
             i = scan_number(bytes, i);
             // `1abc` is a word in MySQL (identifiers may start with digits).
             if i < bytes.len() && is_word_byte(bytes[i]) {

@@ -5,8 +5,8 @@
 //! never panics: every unexpected token becomes a StarRocks-style syntax error.
 
 use super::ast::{
-    AlterOperation, ColumnDef, ColumnPosition, CompareOp, CreateTable, Distribution, Expr,
-    Literal, OrderKey, Select, SelectItem, Statement, TableName,
+    AlterOperation, ColumnDef, ColumnPosition, CompareOp, CreateTable, Distribution, Expr, Literal,
+    OrderKey, Select, SelectItem, Statement, TableName,
 };
 use super::error::{code, SqlError};
 use super::lexer::{line_column, tokenize, Spanned, Token};
@@ -316,10 +316,10 @@ impl Parser<'_> {
                 Ok(Statement::Select(Box::new(self.select()?)))
             }
             "DESC" | "DESCRIBE" | "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "EXPLAIN"
-            | "GRANT" | "REVOKE" | "KILL" | "LOAD" | "ANALYZE" | "REFRESH" | "CANCEL"
-            | "ADMIN" | "WITH" | "RECOVER" | "EXPORT" | "INSTALL" | "SUBMIT" | "CALL" => Err(
-                self.unsupported(&format!("the {} statement", first.to_ascii_uppercase())),
-            ),
+            | "GRANT" | "REVOKE" | "KILL" | "LOAD" | "ANALYZE" | "REFRESH" | "CANCEL" | "ADMIN"
+            | "WITH" | "RECOVER" | "EXPORT" | "INSTALL" | "SUBMIT" | "CALL" => {
+                Err(self.unsupported(&format!("the {} statement", first.to_ascii_uppercase())))
+            }
             _ => Err(self.unexpected()),
         }
     }
@@ -718,11 +718,10 @@ impl Parser<'_> {
         if self.eat_keyword("FROM") {
             select.from = Some(self.table_name()?);
             // Optional alias.
-            if self.eat_keyword("AS") {
-                self.identifier()?;
-            } else if matches!(self.peek(), Some(Token::Word(w)) if !is_clause_keyword(w))
-                || matches!(self.peek(), Some(Token::Quoted(_)))
-            {
+            let has_alias = self.eat_keyword("AS")
+                || matches!(self.peek(), Some(Token::Word(w)) if !is_clause_keyword(w))
+                || matches!(self.peek(), Some(Token::Quoted(_)));
+            if has_alias {
                 self.identifier()?;
             }
             if self.is_keyword("JOIN")
@@ -1164,8 +1163,10 @@ mod tests {
         let Statement::Select(s) = parse("select @@version_comment limit 1") else {
             panic!("not a SELECT");
         };
-        assert!(matches!(&s.items[0], SelectItem::Expr { expr: Expr::Variable(v), name }
-            if v == "version_comment" && name == "@@version_comment"));
+        assert!(
+            matches!(&s.items[0], SelectItem::Expr { expr: Expr::Variable(v), name }
+            if v == "version_comment" && name == "@@version_comment")
+        );
     }
 
     #[test]

@@ -36,7 +36,11 @@ pub async fn start(user: &str, password: &str) -> Server {
         user: user.to_string(),
         password: password.to_string(),
     };
-    let task = tokio::spawn(run_query_server(listener, Arc::clone(&catalog), credentials));
+    let task = tokio::spawn(run_query_server(
+        listener,
+        Arc::clone(&catalog),
+        credentials,
+    ));
     Server {
         addr,
         catalog,
