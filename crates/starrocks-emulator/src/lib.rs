@@ -4,5 +4,22 @@
 //! port, the MySQL protocol on the query port, primary-key tables, labels, fault injection) and
 //! rejects what StarRocks rejects.
 
+mod be_http;
 pub mod catalog;
+pub mod columns;
+pub mod compression;
+pub mod convert;
 pub mod credentials;
+pub mod csv;
+pub mod error_log;
+pub mod faults;
+mod fe_http;
+pub mod json_rows;
+pub mod load_log;
+pub mod query_server;
+pub mod server;
+pub mod sql;
+mod state;
+pub mod stream_load;
+
+pub use server::{start, EmulatorConfig, RunningEmulator};
