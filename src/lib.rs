@@ -4,6 +4,7 @@
 //! point only.
 
 pub mod change;
+pub mod config;
 pub mod error;
 pub mod position;
 pub mod schema;
