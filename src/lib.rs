@@ -3,9 +3,13 @@
 //! The replication core arrives with issue #3; this crate currently holds the command-line entry
 //! point only.
 
+pub mod admin;
 pub mod change;
+pub mod checkpoint;
 pub mod config;
 pub mod error;
+pub mod metrics;
 pub mod position;
 pub mod schema;
+pub mod status;
 pub mod value;
