@@ -172,6 +172,9 @@ async fn watch_signals(shutdown: tokio::sync::watch::Sender<bool>, shutdown_time
         timeout_ms = shutdown_timeout.as_millis() as u64
     );
     let _ = shutdown.send(true);
+    if let Err(error) = sd_notify::notify(&[sd_notify::NotifyState::Stopping]) {
+        tracing::warn!(message = "Cannot notify systemd.", %error);
+    }
     let grace = shutdown_timeout + Duration::from_secs(5);
     tokio::select! {
         _ = terminate.recv() => tracing::warn!(message = "Second signal: exiting now."),
@@ -246,8 +249,7 @@ fn checkpoint_output(summary: &CheckpointSummary) -> CheckpointOutput {
         source_flavor: summary
             .source_identity
             .as_ref()
-            .and_then(|id| serde_json::to_value(id.flavor).ok())
-            .and_then(|v| v.as_str().map(str::to_owned)),
+            .map(|id| serde_name(&id.flavor)),
         first_start_done: summary.first_start_done,
         next_epoch: summary.next_epoch,
         snapshot: summary
@@ -335,10 +337,7 @@ fn print_status_text(output: &StatusOutput) {
         Some(report) => {
             println!(
                 "daemon: {} ({}, {})",
-                serde_json::to_value(report.phase)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                serde_name(&report.phase),
                 if report.ready { "ready" } else { "not ready" },
                 if report.healthy {
                     "healthy"
@@ -354,15 +353,23 @@ fn print_status_text(output: &StatusOutput) {
             }
             for (table, stats) in &report.tables {
                 println!(
-                    "table {table} -> {}: {:?}, {} rows read, {} loaded, {} copied",
+                    "table {table} -> {}: {}, {} rows read, {} loaded, {} copied",
                     stats.target,
-                    stats.phase,
+                    serde_name(&stats.phase),
                     stats.rows_read,
                     stats.rows_loaded,
                     stats.rows_copied
                 );
             }
         }
+    }
+}
+
+/// The serde name of a unit enum variant (`streaming`, `mariadb`).
+fn serde_name(value: &impl Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
     }
 }
 

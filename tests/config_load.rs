@@ -209,7 +209,10 @@ log: { format: json, level: "info,mysql2starrocks=debug" }
     assert_eq!(config.target.format, LoadFormat::Json);
     assert_eq!(config.target.load_props["strict_mode"], "true");
     assert_eq!(config.target.load_props["timeout"], "60");
-    assert_eq!(config.target.load_props["column_separator"], "\u{1}");
+    assert_eq!(config.target.column_separator.bytes(), b"\x01");
+    assert_eq!(config.target.row_delimiter.header_value(), "\\x0A");
+    assert!(!config.target.load_props.contains_key("column_separator"));
+    assert!(!config.target.load_props.contains_key("format"));
     assert_eq!(
         config.target.strategy_on_error,
         ErrorStrategy::BatchDirtyData
@@ -245,7 +248,7 @@ target:
   flush_interval_ms: 0
   strategy_on_error: skip
   timestamp_time_zone: Mars/Olympus
-  load_props: { format: parquet, label: x, timeout: 500, max_filter_ratio: 0.5 }
+  load_props: { format: parquet, label: x, timeout: 500, max_filter_ratio: 0.5, row_delimiter: "\t" }
 routes:
   - { source: shop.orders, target: ods.orders }
   - { source: crm.users, target: ods.orders }
@@ -272,6 +275,7 @@ shutdown_timeout_ms: 0
         "target.load_props.label: is set by mysql2starrocks",
         "target.load_props.timeout: the server-side timeout (500 s) must be shorter",
         "target.load_props.max_filter_ratio: must be 0",
+        "target.load_props.row_delimiter: must differ from column_separator",
         "routes[1].target: ods.orders is already the target of routes[0]",
         "routes[1].source: crm.users is not selected",
         "routes[2].source: \"shop.*\" must name one table",
@@ -346,7 +350,7 @@ fn env_references_are_expanded_in_every_string_and_unset_ones_refused() {
     assert_eq!(config.source.host, "db.internal");
     assert_eq!(config.source.password.expose(), "pw from env");
     assert_eq!(config.target.load_urls[0].host, "fe9");
-    assert_eq!(config.target.load_props["column_separator"], "${literal}");
+    assert_eq!(config.target.column_separator.bytes(), b"${literal}");
 
     let text = "source:\n  user: repl\n  tables: [\"shop.*\", \"${TABLE_PATTERN}\"]\n";
     let problems = problems(text);

@@ -21,6 +21,7 @@ mod error;
 pub mod raw;
 mod resolve;
 mod secret;
+mod separator;
 mod table_filter;
 mod validate;
 
@@ -34,6 +35,7 @@ pub use error::{ConfigError, FieldProblem};
 pub use raw::RawConfig;
 pub use resolve::EnvLookup;
 pub use secret::Secret;
+pub use separator::{Separator, MAX_SEPARATOR_BYTES};
 pub use table_filter::{parse_table_id, Routes, TableFilter, TablePattern};
 pub use validate::validate;
 
@@ -113,13 +115,19 @@ pub struct TargetConfig {
     pub user: String,
     /// Password.
     pub password: Secret,
-    /// Stream Load headers: the user's `load_props` with lower-case keys and string values,
-    /// plus `timeout` (seconds) when the user gave none. Never `label` or `columns`.
+    /// Stream Load headers to send as they are: the user's `load_props` with lower-case keys
+    /// and string values, plus `timeout` (seconds) when the user gave none. The typed keys
+    /// below (`format`, `compression`, `column_separator`, `row_delimiter`) are taken out, and
+    /// `label` and `columns` are refused: the loader sets those itself.
     pub load_props: BTreeMap<String, String>,
     /// `load_props.format`, default CSV.
     pub format: LoadFormat,
     /// `load_props.compression`, default none.
     pub compression: Option<Compression>,
+    /// `load_props.column_separator` (CSV), default tab.
+    pub column_separator: Separator,
+    /// `load_props.row_delimiter` (CSV), default newline.
+    pub row_delimiter: Separator,
     /// Flush a table's buffer at this many rows (> 0).
     pub max_batch_rows: usize,
     /// Flush a table's buffer at this many bytes (> 0).

@@ -14,8 +14,8 @@ use super::raw::{RawConfig, RawSnapshotTable};
 use super::table_filter::{parse_table_id, Routes, TableFilter, TablePattern};
 use super::{
     AdminConfig, Compression, Config, DdlPolicy, ErrorStrategy, HostPort, LoadFormat, LogConfig,
-    LogFormat, OtherDdlPolicy, Secret, SnapshotConfig, SnapshotMode, SnapshotTableOptions,
-    SourceConfig, TargetConfig, TlsMode, TruncatePolicy,
+    LogFormat, OtherDdlPolicy, Secret, Separator, SnapshotConfig, SnapshotMode,
+    SnapshotTableOptions, SourceConfig, TargetConfig, TlsMode, TruncatePolicy,
 };
 use crate::schema::TableId;
 
@@ -305,15 +305,17 @@ fn validate_target(
     if problems.0.len() != before {
         return None;
     }
-    let (load_props, format, compression) = load_props?;
+    let load_props = load_props?;
     Some(TargetConfig {
         load_urls,
         query_address: query_address?,
         user: t.user.clone(),
         password: Secret::new(t.password.clone().unwrap_or_default()),
-        load_props,
-        format,
-        compression,
+        load_props: load_props.passthrough,
+        format: load_props.format,
+        compression: load_props.compression,
+        column_separator: load_props.column_separator,
+        row_delimiter: load_props.row_delimiter,
         max_batch_rows: max_batch_rows?,
         max_batch_size: max_batch_size?,
         flush_interval: flush_interval?,
@@ -328,7 +330,14 @@ fn validate_target(
     })
 }
 
-type LoadProps = (BTreeMap<String, String>, LoadFormat, Option<Compression>);
+/// The loader-facing view of `load_props`.
+struct LoadProps {
+    passthrough: BTreeMap<String, String>,
+    format: LoadFormat,
+    compression: Option<Compression>,
+    column_separator: Separator,
+    row_delimiter: Separator,
+}
 
 fn validate_load_props(
     raw: &BTreeMap<String, serde_json::Value>,
@@ -361,7 +370,7 @@ fn validate_load_props(
     }
 
     let format = match props
-        .get("format")
+        .remove("format")
         .map(|f| f.to_ascii_lowercase())
         .as_deref()
     {
@@ -377,7 +386,7 @@ fn validate_load_props(
         }
     };
     let compression = match props
-        .get("compression")
+        .remove("compression")
         .map(|c| c.to_ascii_lowercase())
         .as_deref()
     {
@@ -394,6 +403,33 @@ fn validate_load_props(
             None
         }
     };
+    let mut separator = |key: &str, default: &str| {
+        let text = props.remove(key);
+        match Separator::parse(text.as_deref().unwrap_or(default)) {
+            Ok(separator) => Some(separator),
+            Err(problem) => {
+                problems.push_hint(
+                    format!("target.load_props.{key}"),
+                    problem,
+                    "write text such as \"|\" or a hex form such as \"\\x01\"",
+                );
+                None
+            }
+        }
+    };
+    let column_separator = separator("column_separator", "\t");
+    let row_delimiter = separator("row_delimiter", "\n");
+    if let (Some(column), Some(row)) = (&column_separator, &row_delimiter) {
+        let (column, row) = (column.bytes(), row.bytes());
+        if column.windows(row.len()).any(|w| w == row)
+            || row.windows(column.len()).any(|w| w == column)
+        {
+            problems.push(
+                "target.load_props.row_delimiter",
+                "must differ from column_separator (neither may contain the other)",
+            );
+        }
+    }
     if let Some(strict) = props.get("strict_mode") {
         if !matches!(strict.to_ascii_lowercase().as_str(), "true" | "false") {
             problems.push("target.load_props.strict_mode", "must be true or false");
@@ -449,7 +485,13 @@ fn validate_load_props(
     if problems.0.len() != before {
         return None;
     }
-    Some((props, format?, compression?))
+    Some(LoadProps {
+        passthrough: props,
+        format: format?,
+        compression: compression?,
+        column_separator: column_separator?,
+        row_delimiter: row_delimiter?,
+    })
 }
 
 /// `UTC`, an IANA time zone name, or a fixed offset `+HH:MM` / `-HH:MM`.
