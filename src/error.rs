@@ -15,6 +15,8 @@ pub const EXIT_CONFIG: u8 = 78;
 pub const EXIT_DEFINITE: u8 = 2;
 /// Exit code for a transient error that outlived its retries.
 pub const EXIT_TRANSIENT: u8 = 1;
+/// Exit code for a command-line usage error: `EX_USAGE`.
+pub const EXIT_USAGE: u8 = 64;
 
 /// How an error must be handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
