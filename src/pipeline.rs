@@ -30,7 +30,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use crate::change::{DdlKind, SourceEvent};
-use crate::checkpoint::CheckpointStore;
+use crate::checkpoint::{CheckpointStore, CheckpointUpdate};
 use crate::config::{Config, ErrorStrategy};
 use crate::error::{Error, Result};
 use crate::mapper::TableMapping;
@@ -41,7 +41,7 @@ use crate::sink::batcher::{BatchLimits, Batcher, CommitTracker, Emitted, Job, Lo
 use crate::sink::encode::Encoder;
 use crate::sink::stream_load::StreamLoadClient;
 use crate::source::binlog::BinlogReader;
-use crate::status::{PipelinePhase, PipelineStatus};
+use crate::status::{Phase, PipelineStatus};
 use crate::target::TargetTable;
 
 /// Events buffered between the binlog reader and the main loop.
@@ -50,6 +50,8 @@ const SOURCE_CHANNEL_CAPACITY: usize = 256;
 const LOADER_QUEUE_CAPACITY: usize = 2;
 /// Longest pause between restarts of the pipeline after transient failures.
 const MAX_RESTART_BACKOFF: Duration = Duration::from_secs(60);
+/// `/healthz` fails when the pipeline made no progress (not even a heartbeat) for this long.
+const STALL_AFTER: Duration = Duration::from_secs(300);
 
 /// What `check` found.
 #[derive(Debug, Clone, Default)]
@@ -80,7 +82,7 @@ pub async fn check(config: &Config) -> Result<CheckReport> {
     }
     let mut target = crate::target::connect(&config.target).await?;
     for schema in tables.values() {
-        let target_id = config.routes.target_of(&schema.id);
+        let target_id = config.routes.target_for(&schema.id);
         let verified = target.verify_table(&target_id, schema).await?;
         report.lines.push(format!(
             "table {} -> {}: ok ({} columns, key {})",
@@ -93,24 +95,30 @@ pub async fn check(config: &Config) -> Result<CheckReport> {
     Ok(report)
 }
 
-/// Runs replication until `shutdown` turns true. Transient failures restart the pipeline from the
-/// checkpoint with back-off; definite errors are returned.
-pub async fn run(config: Config, shutdown: watch::Receiver<bool>, status: PipelineStatus) -> Result<()> {
-    let metrics = status.metrics().clone();
+/// Runs replication until `shutdown` turns true: starts the admin endpoint, then the pipeline.
+/// Transient failures restart the pipeline from the checkpoint with back-off; definite errors
+/// are returned.
+pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<()> {
+    let status = Arc::new(PipelineStatus::new(Some(STALL_AFTER)));
+    let metrics = Metrics::new();
+    let admin_state = crate::admin::AdminState { status: Arc::clone(&status), metrics: metrics.clone() };
+    let (admin_addr, admin_task) = crate::admin::serve(config.admin.listen, admin_state).await?;
+    let _admin_guard = AbortOnDrop(admin_task);
+    info!(address = %admin_addr, "Admin endpoint listening.");
     let store = CheckpointStore::open(&config.state_dir)?;
     let mut backoff = Duration::from_secs(1);
-    loop {
+    let result = loop {
         let started = Instant::now();
         let result = run_once(&config, &store, shutdown.clone(), &status, &metrics).await;
         match result {
-            Ok(()) => return Ok(()),
+            Ok(()) => break Ok(()),
             Err(error) if error.is_transient() && !*shutdown.borrow() => {
-                status.set_phase(PipelinePhase::Retrying);
+                status.set_phase(Phase::Starting);
                 warn!(%error, retry_in_secs = backoff.as_secs(), "Pipeline failed; restarting from the checkpoint.");
                 let mut shutdown = shutdown.clone();
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
-                    _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
+                    _ = shutdown.wait_for(|stop| *stop) => break Ok(()),
                 }
                 backoff = if started.elapsed() > MAX_RESTART_BACKOFF {
                     Duration::from_secs(1)
@@ -118,9 +126,11 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>, status: Pipeli
                     (backoff * 2).min(MAX_RESTART_BACKOFF)
                 };
             }
-            Err(error) => return Err(error),
+            Err(error) => break Err(error),
         }
-    }
+    };
+    status.set_phase(if result.is_ok() { Phase::Stopped } else { Phase::Failed });
+    result
 }
 
 /// One life of the pipeline: from the checkpoint until shutdown or the first error.
@@ -128,14 +138,14 @@ async fn run_once(
     config: &Config,
     store: &CheckpointStore,
     mut shutdown: watch::Receiver<bool>,
-    status: &PipelineStatus,
+    status: &Arc<PipelineStatus>,
     metrics: &Metrics,
 ) -> Result<()> {
-    status.set_phase(PipelinePhase::Starting);
+    status.set_phase(Phase::Starting);
     let settings = crate::source::SourceSettings::from_config(&config.source);
     let saved = store.load_position()?;
     let info = crate::source::preflight::check(&settings, saved.as_ref()).await?;
-    store.check_source_identity(&info)?;
+    check_source_identity(store, &info)?;
 
     let tables = discover_tables(config, &settings).await?;
     let mut target = crate::target::connect(&config.target).await?;
@@ -144,12 +154,12 @@ async fn run_once(
             info!(statement = %sql, "Running target.pre_sql.");
             target.execute(sql).await?;
         }
-        store.mark_first_start_done()?;
+        store.save(&CheckpointUpdate { first_start_done: true, ..CheckpointUpdate::default() })?;
     }
     let mut mappings = BTreeMap::new();
     let mut target_tables = BTreeMap::new();
     for schema in tables.values() {
-        let target_id = config.routes.target_of(&schema.id);
+        let target_id = config.routes.target_for(&schema.id);
         let verified = target.verify_table(&target_id, schema).await?;
         mappings.insert(schema.id.clone(), TableMapping::new(target_id.clone(), verified.column_names()));
         target_tables.insert(target_id, Arc::new(verified));
@@ -218,8 +228,9 @@ async fn run_once(
     let mut tracker = CommitTracker::default();
     let mut emitted = Vec::new();
     let mut ops = Vec::new();
-    status.set_position(&start);
-    status.set_phase(PipelinePhase::Streaming);
+    // Source timestamp of the last commit, attached to the next checkpoint candidate (lag).
+    let mut last_event_time: Option<u32> = None;
+    status.set_phase(Phase::Streaming);
     status.set_ready(true);
     info!(tables = mappings.len(), %start, "Replication running.");
 
@@ -231,14 +242,14 @@ async fn run_once(
             _ = shutdown.wait_for(|stop| *stop) => {
                 info!("Shutting down: flushing buffered rows.");
                 batcher.finish(&mut emitted);
-                if let Err(error) = dispatch(&mut emitted, &mut loaders, &mut tracker, &target_tables).await {
+                if let Err(error) = dispatch(&mut emitted, &mut loaders, &mut tracker, &target_tables, &mut last_event_time).await {
                     break Err(error);
                 }
-                break drain(&mut loaders, &mut tracker, &mut result_rx, store, status, config.shutdown_timeout).await;
+                break drain(&mut loaders, &mut tracker, &mut result_rx, store, status, metrics, config.shutdown_timeout).await;
             }
             // 2. Job results: advance the checkpoint, or fail.
             Some(result) = result_rx.recv() => {
-                if let Err(error) = handle_result(result, &mut tracker, store, status) {
+                if let Err(error) = handle_result(result, &mut tracker, store, status, metrics) {
                     break Err(error);
                 }
             }
@@ -252,7 +263,7 @@ async fn run_once(
                     break Err(Error::transient("the binlog reader stopped"));
                 };
                 let handled = match event {
-                    Ok(event) => handle_event(event, config, &mut mappings, &mut target, &mut target_tables, &mut batcher, &mut ops, &mut emitted, metrics, status).await,
+                    Ok(event) => handle_event(event, config, &mut mappings, &mut target, &mut target_tables, &mut batcher, &mut ops, &mut emitted, metrics, &mut last_event_time).await,
                     Err(error) => Err(error),
                 };
                 if let Err(error) = handled {
@@ -260,7 +271,7 @@ async fn run_once(
                 }
             }
         }
-        if let Err(error) = dispatch(&mut emitted, &mut loaders, &mut tracker, &target_tables).await {
+        if let Err(error) = dispatch(&mut emitted, &mut loaders, &mut tracker, &target_tables, &mut last_event_time).await {
             break Err(error);
         }
     };
@@ -296,14 +307,14 @@ async fn handle_event(
     ops: &mut Vec<crate::mapper::SinkOp>,
     emitted: &mut Vec<Emitted>,
     metrics: &Metrics,
-    status: &PipelineStatus,
+    last_event_time: &mut Option<u32>,
 ) -> Result<()> {
     let now = Instant::now();
     match event {
         SourceEvent::Rows { table, changes } => {
             if !mappings.contains_key(&table.id) {
                 // A table created (or first written) after start-up that matches the filter.
-                let target_id = config.routes.target_of(&table.id);
+                let target_id = config.routes.target_for(&table.id);
                 let verified = target.verify_table(&target_id, &table).await?;
                 mappings.insert(table.id.clone(), TableMapping::new(target_id.clone(), verified.column_names()));
                 target_tables.insert(target_id, Arc::new(verified));
@@ -324,7 +335,7 @@ async fn handle_event(
             }
         }
         SourceEvent::Commit { position, event_time } => {
-            status.observe_source_time(event_time);
+            *last_event_time = Some(event_time);
             batcher.commit(position, now, emitted);
         }
         SourceEvent::Heartbeat { position } => {
@@ -340,7 +351,7 @@ async fn handle_event(
             match kind {
                 DdlKind::Truncate if config.ddl.on_truncate == crate::config::TruncatePolicy::Apply => {
                     for table in routed {
-                        let target_id = config.routes.target_of(table);
+                        let target_id = config.routes.target_for(table);
                         info!(table = %table, target = %target_id, "TRUNCATE: flushing, then truncating the target.");
                         batcher.truncate(&target_id, position.clone(), emitted);
                     }
@@ -376,6 +387,7 @@ async fn dispatch(
     loaders: &mut Loaders,
     tracker: &mut CommitTracker,
     target_tables: &BTreeMap<TableId, Arc<TargetTable>>,
+    last_event_time: &mut Option<u32>,
 ) -> Result<()> {
     for item in emitted.drain(..) {
         match item {
@@ -384,7 +396,9 @@ async fn dispatch(
                 let table = target_tables.get(job.target()).cloned();
                 loaders.send(job, table).await?;
             }
-            Emitted::Checkpoint { position, jobs_before } => tracker.candidate(position, jobs_before),
+            Emitted::Checkpoint { position, jobs_before } => {
+                tracker.candidate(position, jobs_before, last_event_time.take());
+            }
         }
     }
     Ok(())
@@ -395,20 +409,38 @@ fn handle_result(
     tracker: &mut CommitTracker,
     store: &CheckpointStore,
     status: &PipelineStatus,
+    metrics: &Metrics,
 ) -> Result<()> {
-    match result.outcome {
-        Ok(()) => {
-            tracker.job_done(result.id);
-            if let Some(position) = tracker.advance() {
-                store.save_position(&position)?;
-                status.set_position(&position);
-                debug!(%position, "Checkpoint advanced.");
-            }
-            status.progress();
-            Ok(())
-        }
-        Err(error) => Err(error),
-    }
+    result.outcome?;
+    tracker.job_done(result.id);
+    status.record_progress();
+    advance_checkpoint(tracker, store, status, metrics)
+}
+
+/// Persists the newest candidate whose loads all succeeded, and updates the lag.
+fn advance_checkpoint(
+    tracker: &mut CommitTracker,
+    store: &CheckpointStore,
+    status: &PipelineStatus,
+    metrics: &Metrics,
+) -> Result<()> {
+    let Some((position, event_time)) = tracker.advance() else { return Ok(()) };
+    store.save(&CheckpointUpdate { position: Some(position.clone()), ..CheckpointUpdate::default() })?;
+    debug!(%position, "Checkpoint advanced.");
+    status.set_lag(lag_since(event_time));
+    status.set_checkpoint(position);
+    metrics.checkpoint_committed();
+    Ok(())
+}
+
+/// Time from a source commit timestamp to now (zero for heartbeats and clock skew).
+fn lag_since(event_time: Option<u32>) -> Duration {
+    let Some(event_time) = event_time else { return Duration::ZERO };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    Duration::from_secs(now.saturating_sub(u64::from(event_time)))
 }
 
 /// After shutdown was asked: wait for every job, then persist the last eligible position.
@@ -418,18 +450,17 @@ async fn drain(
     results: &mut mpsc::UnboundedReceiver<JobResult>,
     store: &CheckpointStore,
     status: &PipelineStatus,
+    metrics: &Metrics,
     timeout: Duration,
 ) -> Result<()> {
+    status.set_phase(Phase::Draining);
     loaders.close();
     let wait = async {
         while tracker.outstanding_jobs() > 0 {
             let Some(result) = results.recv().await else { break };
-            handle_result(result, tracker, store, status)?;
+            handle_result(result, tracker, store, status, metrics)?;
         }
-        if let Some(position) = tracker.advance() {
-            store.save_position(&position)?;
-        }
-        Ok(())
+        advance_checkpoint(tracker, store, status, metrics)
     };
     match tokio::time::timeout(timeout, wait).await {
         Ok(result) => result,

@@ -289,7 +289,7 @@ fn approx_row_bytes(values: &[Value]) -> usize {
 #[derive(Debug, Default)]
 pub struct CommitTracker {
     outstanding: BTreeSet<u64>,
-    candidates: VecDeque<(Position, u64)>,
+    candidates: VecDeque<(Position, u64, Option<u32>)>,
 }
 
 impl CommitTracker {
@@ -303,9 +303,10 @@ impl CommitTracker {
         self.outstanding.remove(&id);
     }
 
-    /// A candidate from the batcher.
-    pub fn candidate(&mut self, position: Position, jobs_before: u64) {
-        self.candidates.push_back((position, jobs_before));
+    /// A candidate from the batcher; `event_time` is the source timestamp of the transaction
+    /// that ends there (None for heartbeats), used for the replication lag.
+    pub fn candidate(&mut self, position: Position, jobs_before: u64, event_time: Option<u32>) {
+        self.candidates.push_back((position, jobs_before, event_time));
     }
 
     /// Jobs not yet succeeded.
@@ -313,16 +314,17 @@ impl CommitTracker {
         self.outstanding.len()
     }
 
-    /// The newest candidate whose jobs all succeeded, if any became eligible since the last call.
-    pub fn advance(&mut self) -> Option<Position> {
+    /// The newest candidate whose jobs all succeeded, if any became eligible since the last call,
+    /// with its event time.
+    pub fn advance(&mut self) -> Option<(Position, Option<u32>)> {
         let lowest_outstanding = self.outstanding.first().copied();
         let mut newest = None;
-        while let Some((_, jobs_before)) = self.candidates.front() {
+        while let Some((_, jobs_before, _)) = self.candidates.front() {
             let eligible = lowest_outstanding.is_none_or(|lowest| lowest >= *jobs_before);
             if !eligible {
                 break;
             }
-            newest = self.candidates.pop_front().map(|(position, _)| position);
+            newest = self.candidates.pop_front().map(|(position, _, time)| (position, time));
         }
         newest
     }
@@ -463,15 +465,15 @@ mod tests {
         let mut tracker = CommitTracker::default();
         tracker.job_started(0);
         tracker.job_started(1);
-        tracker.candidate(pos(10), 1);
-        tracker.candidate(pos(20), 2);
+        tracker.candidate(pos(10), 1, Some(100));
+        tracker.candidate(pos(20), 2, Some(200));
         assert_eq!(tracker.advance(), None);
         tracker.job_done(1);
         assert_eq!(tracker.advance(), None, "job 0 still runs");
         tracker.job_done(0);
-        assert_eq!(tracker.advance(), Some(pos(20)));
+        assert_eq!(tracker.advance(), Some((pos(20), Some(200))));
         assert_eq!(tracker.advance(), None);
-        tracker.candidate(pos(30), 2);
-        assert_eq!(tracker.advance(), Some(pos(30)));
+        tracker.candidate(pos(30), 2, None);
+        assert_eq!(tracker.advance(), Some((pos(30), None)));
     }
 }
