@@ -7,4 +7,6 @@ pub mod change;
 pub mod error;
 pub mod position;
 pub mod schema;
+pub mod sink;
+pub mod target;
 pub mod value;
