@@ -226,7 +226,7 @@ pub(crate) struct PreparedLoad {
 #[derive(Debug)]
 pub(crate) enum HeaderOutcome {
     /// Answer now, without reading the body.
-    Reply(LoadResult),
+    Reply(Box<LoadResult>),
     /// Read the body, then [`compute`].
     Proceed(Box<PreparedLoad>),
 }
@@ -272,7 +272,7 @@ pub(crate) fn on_header(
     let reply = |r: LoadResult| {
         let mut r = r;
         r.load_time_ms = elapsed_ms(started);
-        HeaderOutcome::Reply(r)
+        HeaderOutcome::Reply(Box::new(r))
     };
 
     let Some((user, password)) = parse_basic_auth(&head.headers) else {

@@ -25,7 +25,10 @@ async fn filtered_rows_fail_the_load_by_default_with_an_error_url() {
     assert_eq!(answer["NumberTotalRows"], 3);
     assert_eq!(answer["NumberLoadedRows"], 1);
     assert_eq!(answer["NumberFilteredRows"], 2);
-    assert!(rows(&emu, "db1", "t").is_empty(), "a failed load changes nothing");
+    assert!(
+        rows(&emu, "db1", "t").is_empty(),
+        "a failed load changes nothing"
+    );
     let url = answer["ErrorURL"].as_str().expect("ErrorURL");
     let prefix = format!("{}/api/_load_error_log?file=error_log_", emu.be_http_url());
     assert!(url.starts_with(&prefix), "{url}");
@@ -56,7 +59,10 @@ async fn max_filter_ratio_tolerates_filtered_rows() {
     assert_eq!(status(&answer), "Success");
     assert_eq!(answer["NumberLoadedRows"], 2);
     assert_eq!(answer["NumberFilteredRows"], 1);
-    assert!(answer["ErrorURL"].is_string(), "filtered rows give an ErrorURL even on success");
+    assert!(
+        answer["ErrorURL"].is_string(),
+        "filtered rows give an ErrorURL even on success"
+    );
     assert_eq!(rows(&emu, "db1", "t").len(), 2);
     let answer = stream_load(
         &emu,
@@ -73,7 +79,14 @@ async fn max_filter_ratio_tolerates_filtered_rows() {
 async fn null_marker_and_not_null_columns() {
     let emu = emulator().await;
     create(&emu, "db1", pk_table("t"));
-    let answer = stream_load(&emu, "db1", "t", &[("label", "n1")], "1\t\\N\t\\N\n2\t\t7\n").await;
+    let answer = stream_load(
+        &emu,
+        "db1",
+        "t",
+        &[("label", "n1")],
+        "1\t\\N\t\\N\n2\t\t7\n",
+    )
+    .await;
     assert_eq!(status(&answer), "Success");
     assert_eq!(
         rows(&emu, "db1", "t"),
@@ -107,13 +120,20 @@ async fn strict_mode_off_turns_bad_values_into_null_and_on_filters_them() {
     let answer = stream_load(&emu, "db1", "t", &[("label", "s2")], "x\ta\t1\n").await;
     assert_eq!(status(&answer), "Fail");
     let log = get_text(answer["ErrorURL"].as_str().unwrap()).await;
-    assert!(log.starts_with("Error: NULL value in non-nullable column 'id'."), "{log}");
+    assert!(
+        log.starts_with("Error: NULL value in non-nullable column 'id'."),
+        "{log}"
+    );
     // Strict: both rows are filtered, with the conversion error.
     let answer = stream_load(
         &emu,
         "db1",
         "t",
-        &[("label", "s3"), ("strict_mode", "true"), ("max_filter_ratio", "1")],
+        &[
+            ("label", "s3"),
+            ("strict_mode", "true"),
+            ("max_filter_ratio", "1"),
+        ],
         "2\tok\tnot-a-number\n3\tabcdefghijk\t3\n4\tfine\t4\n",
     )
     .await;
@@ -156,7 +176,8 @@ async fn op_column_deletes_and_last_op_per_key_wins() {
     assert_eq!(status(&answer), "Success");
     // In one load: delete 1, upsert 2 twice (last wins), delete then re-insert 3, insert then
     // delete 4.
-    let body = "1\ta\t1\t1\n2\tb\t20\t0\n2\tb2\t21\t0\n3\tc\t3\t1\n3\tc3\t30\t0\n4\td\t4\t0\n4\td\t4\t1\n";
+    let body =
+        "1\ta\t1\t1\n2\tb\t20\t0\n2\tb2\t21\t0\n3\tc\t3\t1\n3\tc3\t30\t0\n4\td\t4\t0\n4\td\t4\t1\n";
     let answer = stream_load(
         &emu,
         "db1",
@@ -179,7 +200,10 @@ async fn op_column_deletes_and_last_op_per_key_wins() {
         &emu,
         "db1",
         "t",
-        &[("label", "o3"), ("columns", "id, name, score, __op='delete'")],
+        &[
+            ("label", "o3"),
+            ("columns", "id, name, score, __op='delete'"),
+        ],
         "2\tx\t0\n",
     )
     .await;
@@ -195,7 +219,10 @@ async fn op_column_deletes_and_last_op_per_key_wins() {
     )
     .await;
     let log = get_text(answer["ErrorURL"].as_str().unwrap()).await;
-    assert!(log.starts_with("Error: NULL value in non-nullable column '__op'."), "{log}");
+    assert!(
+        log.starts_with("Error: NULL value in non-nullable column '__op'."),
+        "{log}"
+    );
 }
 
 #[tokio::test]
@@ -211,7 +238,11 @@ async fn op_on_a_duplicate_key_table_is_ignored() {
     )
     .await;
     assert_eq!(status(&answer), "Success");
-    assert_eq!(rows(&emu, "db1", "d").len(), 2, "duplicate tables append every row");
+    assert_eq!(
+        rows(&emu, "db1", "d").len(),
+        2,
+        "duplicate tables append every row"
+    );
 }
 
 #[tokio::test]
@@ -292,7 +323,10 @@ async fn columns_mapping_with_back_ticks_order_and_defaults() {
     )
     .await;
     assert_eq!(status(&answer), "Fail");
-    assert!(message(&answer).contains("Unexpected input 'create'"), "{answer}");
+    assert!(
+        message(&answer).contains("Unexpected input 'create'"),
+        "{answer}"
+    );
 }
 
 #[tokio::test]
@@ -362,7 +396,10 @@ async fn json_lines_arrays_and_op_key() {
     .await;
     assert_eq!(status(&answer), "Fail");
     let log = get_text(answer["ErrorURL"].as_str().unwrap()).await;
-    assert!(log.contains("JSON data is an array, strip_outer_array must be set true"), "{log}");
+    assert!(
+        log.contains("JSON data is an array, strip_outer_array must be set true"),
+        "{log}"
+    );
 }
 
 #[tokio::test]
@@ -398,7 +435,11 @@ async fn compressed_bodies() {
         .await;
         assert_eq!(status(&answer), "Success", "{format}: {answer}");
         assert_eq!(answer["NumberLoadedRows"], 2, "{format}");
-        assert_eq!(answer["LoadBytes"], body.len(), "LoadBytes counts received bytes");
+        assert_eq!(
+            answer["LoadBytes"],
+            body.len(),
+            "LoadBytes counts received bytes"
+        );
     }
     // JSON with Content-Encoding / compression.
     let json = gzip(br#"{"id": 5, "name": "e", "score": 5}"#);
@@ -408,16 +449,30 @@ async fn compressed_bodies() {
             &emu,
             "db1",
             "t",
-            &[("label", label.as_str()), ("format", "json"), (header, "gzip")],
+            &[
+                ("label", label.as_str()),
+                ("format", "json"),
+                (header, "gzip"),
+            ],
             json.clone(),
         )
         .await;
         assert_eq!(status(&answer), "Success", "{header}: {answer}");
     }
     // A body that is not what the format says fails the load.
-    let answer = stream_load(&emu, "db1", "t", &[("label", "zbad"), ("format", "gzip")], data).await;
+    let answer = stream_load(
+        &emu,
+        "db1",
+        "t",
+        &[("label", "zbad"), ("format", "gzip")],
+        data,
+    )
+    .await;
     assert_eq!(status(&answer), "Fail");
-    assert!(message(&answer).starts_with("Failed to decompress gzip data"), "{answer}");
+    assert!(
+        message(&answer).starts_with("Failed to decompress gzip data"),
+        "{answer}"
+    );
 }
 
 /// A table with one nullable column of each type, keyed by `id`.
@@ -460,7 +515,14 @@ async fn every_type_accepts_good_values() {
     let emu = emulator().await;
     create(&emu, "db1", typed_table());
     let row = "1\ttrue\t-128\t32767\t-2147483648\t9223372036854775807\t18446744073709551615\t1.5\t-2.25e10\t123.456\tab\tabc\tlong text\txy\t2024-02-29\t2024-02-29 23:59:59.123456\t{\"k\": [1, 2]}\n";
-    let answer = stream_load(&emu, "db1", "types", &[("label", "ok"), ("strict_mode", "true")], row).await;
+    let answer = stream_load(
+        &emu,
+        "db1",
+        "types",
+        &[("label", "ok"), ("strict_mode", "true")],
+        row,
+    )
+    .await;
     assert_eq!(status(&answer), "Success", "{answer}");
     let stored = rows(&emu, "db1", "types");
     assert_eq!(
@@ -524,7 +586,11 @@ async fn every_type_rejects_what_starrocks_rejects() {
         &emu,
         "db1",
         "types",
-        &[("label", "strict"), ("strict_mode", "true"), ("max_filter_ratio", "1")],
+        &[
+            ("label", "strict"),
+            ("strict_mode", "true"),
+            ("max_filter_ratio", "1"),
+        ],
         body.clone(),
     )
     .await;
@@ -533,8 +599,14 @@ async fn every_type_rejects_what_starrocks_rejects() {
     assert_eq!(answer["NumberLoadedRows"], 0);
     let log = get_text(answer["ErrorURL"].as_str().unwrap()).await;
     assert_eq!(log.lines().count(), bad.len());
-    assert!(log.contains("Value '128' is out of range. The type of 'ti' is TINYINT"), "{log}");
-    assert!(log.contains("The type of 'dec' is DECIMAL32(5, 2)"), "{log}");
+    assert!(
+        log.contains("Value '128' is out of range. The type of 'ti' is TINYINT"),
+        "{log}"
+    );
+    assert!(
+        log.contains("The type of 'dec' is DECIMAL32(5, 2)"),
+        "{log}"
+    );
 
     // Without strict mode the same rows load with NULL in the bad column.
     let answer = stream_load(&emu, "db1", "types", &[("label", "lenient")], body).await;
@@ -591,7 +663,10 @@ async fn a_failing_load_changes_nothing_and_a_later_one_applies_whole() {
     assert_eq!(status(&answer), "Fail");
     assert_eq!(
         rows(&emu, "db1", "t"),
-        vec![vec![int(1), text("a"), int(1)], vec![int(2), text("b"), int(2)]]
+        vec![
+            vec![int(1), text("a"), int(1)],
+            vec![int(2), text("b"), int(2)]
+        ]
     );
 }
 
@@ -608,7 +683,10 @@ async fn primary_key_size_limit() {
     let key = "k".repeat(129);
     let answer = stream_load(&emu, "db1", "wide", &[("label", "pk1")], format!("{key}\n")).await;
     assert_eq!(status(&answer), "Fail");
-    assert!(message(&answer).starts_with("primary key size exceed the limit"), "{answer}");
+    assert!(
+        message(&answer).starts_with("primary key size exceed the limit"),
+        "{answer}"
+    );
 }
 
 #[tokio::test]

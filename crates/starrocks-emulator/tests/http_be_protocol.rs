@@ -121,8 +121,16 @@ async fn labels_are_unique_per_database_only() {
     let b = stream_load(&emu, "db2", "t", &[("label", "same")], "1\ta\t1\n").await;
     let c = stream_load(&emu, "db1", "u", &[("label", "same")], "1\ta\t1\n").await;
     assert_eq!(status(&a), "Success");
-    assert_eq!(status(&b), "Success", "another database may reuse the label");
-    assert_eq!(status(&c), "Label Already Exists", "another table in the same db may not");
+    assert_eq!(
+        status(&b),
+        "Success",
+        "another database may reuse the label"
+    );
+    assert_eq!(
+        status(&c),
+        "Label Already Exists",
+        "another table in the same db may not"
+    );
 }
 
 #[tokio::test]
@@ -144,11 +152,22 @@ async fn aborted_labels_may_be_reused() {
 async fn header_errors_before_begin_have_txn_id_minus_one() {
     let emu = emulator().await;
     create(&emu, "db1", pk_table("t"));
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         ("nodb", "t", vec![], "unknown database, database=nodb"),
         ("db1", "nope", vec![], "unknown table \"db1.nope\""),
-        ("db1", "t", vec![("format", "parquet")], "unknown data format, format=parquet"),
-        ("db1", "t", vec![("timeout", "ten")], "Invalid timeout format"),
+        (
+            "db1",
+            "t",
+            vec![("format", "parquet")],
+            "unknown data format, format=parquet",
+        ),
+        (
+            "db1",
+            "t",
+            vec![("timeout", "ten")],
+            "Invalid timeout format",
+        ),
         (
             "db1",
             "t",
@@ -157,13 +176,23 @@ async fn header_errors_before_begin_have_txn_id_minus_one() {
         ),
     ];
     for (db, table, headers, expected) in cases {
-        let answer = be_load(&format!("{}/api/{db}/{table}/_stream_load", emu.be_http_url()), &headers, "1\ta\t1\n").await;
+        let answer = be_load(
+            &format!("{}/api/{db}/{table}/_stream_load", emu.be_http_url()),
+            &headers,
+            "1\ta\t1\n",
+        )
+        .await;
         assert_eq!(status(&answer), "Fail", "{expected}");
         assert_eq!(message(&answer), expected);
         assert_eq!(answer["TxnId"], -1, "{expected}");
     }
     let long = "x".repeat(129);
-    let answer = be_load(&be_url(&emu, "db1", "t"), &[("label", long.as_str())], "1\ta\t1\n").await;
+    let answer = be_load(
+        &be_url(&emu, "db1", "t"),
+        &[("label", long.as_str())],
+        "1\ta\t1\n",
+    )
+    .await;
     assert!(message(&answer).starts_with("Label format error."));
     let wrong = client()
         .put(be_url(&emu, "db1", "t"))
@@ -184,16 +213,31 @@ async fn planning_errors_abort_the_begun_transaction() {
     let emu = emulator().await;
     create(&emu, "db1", pk_table("t"));
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
-        (vec![("strict_mode", "yes")], "Invalid strict mode format. Must be bool type"),
+        (
+            vec![("strict_mode", "yes")],
+            "Invalid strict mode format. Must be bool type",
+        ),
         (vec![("columns", "id, id")], "Duplicate column: id"),
-        (vec![("columns", "name, score")], "Column has no default value. column: id"),
-        (vec![("columns", "id, name, x = name")], "Mapping column is not in table. column: x"),
+        (
+            vec![("columns", "name, score")],
+            "Column has no default value. column: id",
+        ),
+        (
+            vec![("columns", "id, name, x = name")],
+            "Mapping column is not in table. column: x",
+        ),
         (
             vec![("compression", "gzip"), ("Content-Encoding", "gzip")],
             "Only one of http header content-encoding and compression can be set",
         ),
-        (vec![("column_separator", "\\x0")], "Invalid delimiter '\\x0': hex length must be a even number"),
-        (vec![("columns", "id, name, score, __op = 'merge'")], "load op type string not supported: merge"),
+        (
+            vec![("column_separator", "\\x0")],
+            "Invalid delimiter '\\x0': hex length must be a even number",
+        ),
+        (
+            vec![("columns", "id, name, score, __op = 'merge'")],
+            "load op type string not supported: merge",
+        ),
     ];
     for (i, (headers, expected)) in cases.into_iter().enumerate() {
         let label = format!("plan{i}");
@@ -284,7 +328,10 @@ async fn chunked_bodies_are_accepted() {
 async fn error_log_of_unknown_file_is_404() {
     let emu = emulator().await;
     let response = client()
-        .get(format!("{}/api/_load_error_log?file=error_log_x", emu.be_http_url()))
+        .get(format!(
+            "{}/api/_load_error_log?file=error_log_x",
+            emu.be_http_url()
+        ))
         .timeout(Duration::from_secs(5))
         .send()
         .await

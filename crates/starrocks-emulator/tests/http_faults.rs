@@ -29,8 +29,14 @@ async fn fail_next_loads_then_retry_with_the_same_label() {
     assert_eq!(status(&answer), "Success");
     let attempts = emu.loads();
     assert_eq!(attempts.len(), 3);
-    assert!(attempts.iter().all(|a| a.label == "retry1" && a.table == "t"));
-    assert!(attempts[0].fault.as_deref().unwrap().contains("timeout by txn manager"));
+    assert!(attempts
+        .iter()
+        .all(|a| a.label == "retry1" && a.table == "t"));
+    assert!(attempts[0]
+        .fault
+        .as_deref()
+        .unwrap()
+        .contains("timeout by txn manager"));
     assert_eq!(attempts[2].status, "Success");
     assert_eq!(attempts[2].loaded_rows, 1);
     assert!(emu.faults().list().is_empty());
@@ -49,9 +55,17 @@ async fn admin_endpoint_adds_lists_and_clears_targeted_faults() {
         .await
         .unwrap();
     assert_eq!(added.status().as_u16(), 200);
-    let list: serde_json::Value =
-        serde_json::from_str(&client().get(&url).send().await.unwrap().text().await.unwrap())
-            .unwrap();
+    let list: serde_json::Value = serde_json::from_str(
+        &client()
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(list[0]["kind"], "too_many_versions");
     assert_eq!(list[0]["times"], 0);
 
@@ -66,12 +80,24 @@ async fn admin_endpoint_adds_lists_and_clears_targeted_faults() {
             "Too many versions. tablet_id: 10086, version_count: 1001, limit: 1000"
         );
     }
-    let cleared = client().delete(&url).send().await.unwrap().text().await.unwrap();
+    let cleared = client()
+        .delete(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(cleared, "[]");
     let ok = stream_load(&emu, "db1", "u", &[("label", "b1")], "1\ta\t1\n").await;
     assert_eq!(status(&ok), "Success", "an aborted label is reusable");
 
-    let bad = client().post(&url).body("{\"kind\": \"nope\"}").send().await.unwrap();
+    let bad = client()
+        .post(&url)
+        .body("{\"kind\": \"nope\"}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
 
     let loads: serde_json::Value = serde_json::from_str(
@@ -100,7 +126,8 @@ async fn admin_endpoint_adds_lists_and_clears_targeted_faults() {
 async fn delayed_answer_past_the_client_timeout_then_label_already_exists() {
     let emu = emulator().await;
     create(&emu, "db1", pk_table("t"));
-    emu.faults().add(FaultRule::once(FaultAction::Delay { ms: 1500 }));
+    emu.faults()
+        .add(FaultRule::once(FaultAction::Delay { ms: 1500 }));
     let lost = client()
         .put(be_url(&emu, "db1", "t"))
         .header("Authorization", root_auth())
@@ -148,7 +175,9 @@ async fn publish_timeout_is_committed_then_visible() {
     let emu = emulator().await;
     create(&emu, "db1", pk_table("t"));
     emu.faults()
-        .add(FaultRule::once(FaultAction::PublishTimeout { visible_after_ms: 400 }));
+        .add(FaultRule::once(FaultAction::PublishTimeout {
+            visible_after_ms: 400,
+        }));
     let answer = stream_load(&emu, "db1", "t", &[("label", "pt1")], "1\ta\t1\n").await;
     assert_eq!(status(&answer), "Publish Timeout");
     assert_eq!(answer["NumberLoadedRows"], 1);
@@ -164,7 +193,8 @@ async fn publish_timeout_is_committed_then_visible() {
 async fn running_label_then_finished() {
     let emu = emulator().await;
     create(&emu, "db1", pk_table("t"));
-    emu.faults().add(FaultRule::once(FaultAction::KeepRunning { ms: 800 }));
+    emu.faults()
+        .add(FaultRule::once(FaultAction::KeepRunning { ms: 800 }));
     let url = be_url(&emu, "db1", "t");
     let first = tokio::spawn(async move { be_load(&url, &[("label", "run1")], "1\ta\t1\n").await });
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -172,7 +202,10 @@ async fn running_label_then_finished() {
     let retry = stream_load(&emu, "db1", "t", &[("label", "run1")], "1\ta\t1\n").await;
     assert_eq!(status(&retry), "Label Already Exists");
     assert_eq!(retry["ExistingJobStatus"], "RUNNING");
-    assert!(rows(&emu, "db1", "t").is_empty(), "not visible while running");
+    assert!(
+        rows(&emu, "db1", "t").is_empty(),
+        "not visible while running"
+    );
     let first = first.await.unwrap();
     assert_eq!(status(&first), "Success");
     assert_eq!(load_state(&emu, "db1", "run1").await["state"], "VISIBLE");
@@ -184,17 +217,27 @@ async fn running_label_then_finished() {
 async fn begin_time_faults_answer_before_begin() {
     let emu = emulator().await;
     create(&emu, "db1", pk_table("t"));
-    emu.faults().add(FaultRule::once(FaultAction::TooManyRunningTxns));
+    emu.faults()
+        .add(FaultRule::once(FaultAction::TooManyRunningTxns));
     let answer = stream_load(&emu, "db1", "t", &[("label", "bt1")], "1\ta\t1\n").await;
     assert_eq!(status(&answer), "Fail");
     assert_eq!(answer["TxnId"], -1);
-    assert!(message(&answer).starts_with("current running txns on db 1000"), "{answer}");
-    assert!(message(&answer).ends_with("is 1000, larger than limit 1000"), "{answer}");
+    assert!(
+        message(&answer).starts_with("current running txns on db 1000"),
+        "{answer}"
+    );
+    assert!(
+        message(&answer).ends_with("is 1000, larger than limit 1000"),
+        "{answer}"
+    );
     assert_eq!(load_state(&emu, "db1", "bt1").await["state"], "UNKNOWN");
 
     emu.faults().add(FaultRule::once(FaultAction::ShuttingDown));
     let answer = stream_load(&emu, "db1", "t", &[("label", "bt1")], "1\ta\t1\n").await;
-    assert_eq!(message(&answer), "Service is shutting down, please retry later!");
+    assert_eq!(
+        message(&answer),
+        "Service is shutting down, please retry later!"
+    );
     assert_eq!(answer["TxnId"], -1);
 
     let answer = stream_load(&emu, "db1", "t", &[("label", "bt1")], "1\ta\t1\n").await;
@@ -204,7 +247,8 @@ async fn begin_time_faults_answer_before_begin() {
 #[tokio::test]
 async fn no_backend_alive_on_the_fe() {
     let emu = emulator().await;
-    emu.faults().add(FaultRule::once(FaultAction::NoBackendAlive));
+    emu.faults()
+        .add(FaultRule::once(FaultAction::NoBackendAlive));
     let response = client()
         .put(format!("{}/api/db1/t/_stream_load", emu.fe_http_url()))
         .header("Authorization", root_auth())

@@ -66,7 +66,10 @@ async fn http11_without_expect_fails_and_closes() {
     .await;
     let (text, closed) = raw.read_to_close().await;
     assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
-    assert!(text.to_ascii_lowercase().contains("connection: close"), "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("connection: close"),
+        "{text}"
+    );
     assert!(closed, "the FE closes the connection");
     let (_, body) = text.split_once("\r\n\r\n").unwrap();
     assert_eq!(
@@ -187,7 +190,10 @@ async fn get_load_state_reports_label_states_and_errors() {
     assert_eq!(unknown["message"], "unknown database, database=nodb");
 
     let unauthorized = client()
-        .get(format!("{}/api/db1/get_load_state?label=gl1", emu.fe_http_url()))
+        .get(format!(
+            "{}/api/db1/get_load_state?label=gl1",
+            emu.fe_http_url()
+        ))
         .send()
         .await
         .unwrap();
@@ -228,7 +234,10 @@ async fn keep_alive_requests_after_get_load_state_still_work() {
     let c = client();
     for _ in 0..3 {
         let response = c
-            .get(format!("{}/api/db1/get_load_state?label=a", emu.fe_http_url()))
+            .get(format!(
+                "{}/api/db1/get_load_state?label=a",
+                emu.fe_http_url()
+            ))
             .header("Authorization", root_auth())
             .timeout(Duration::from_secs(5))
             .send()

@@ -4,6 +4,8 @@
 //! matter (`100 Continue`, HTTP/1.0, unread bodies).
 
 #![allow(dead_code)]
+// Why: test helpers; a failure here is a test failure.
+#![allow(clippy::unwrap_used)]
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -116,7 +118,11 @@ pub async fn stream_load(
 }
 
 /// PUT directly to a BE URL with Basic auth and `headers`; returns the JSON answer.
-pub async fn be_load(url: &str, headers: &[(&str, &str)], body: impl Into<Vec<u8>>) -> serde_json::Value {
+pub async fn be_load(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Vec<u8>>,
+) -> serde_json::Value {
     let mut be = client().put(url).header("Authorization", root_auth());
     for (k, v) in headers {
         be = be.header(*k, *v);
@@ -156,7 +162,10 @@ pub async fn get_text(url: &str) -> String {
 
 /// `get_load_state` of `label` in `db`.
 pub async fn load_state(emu: &RunningEmulator, db: &str, label: &str) -> serde_json::Value {
-    let url = format!("{}/api/{db}/get_load_state?label={label}", emu.fe_http_url());
+    let url = format!(
+        "{}/api/{db}/get_load_state?label={label}",
+        emu.fe_http_url()
+    );
     let text = client()
         .get(url)
         .header("Authorization", root_auth())
@@ -240,6 +249,8 @@ impl Raw {
 
 /// The JSON body of a raw HTTP response text (after the blank line).
 pub fn raw_json(text: &str) -> serde_json::Value {
-    let (_, body) = text.rsplit_once("\r\n\r\n").expect("a header/body boundary");
+    let (_, body) = text
+        .rsplit_once("\r\n\r\n")
+        .expect("a header/body boundary");
     serde_json::from_str(body).unwrap_or_else(|e| panic!("JSON body {body:?}: {e}"))
 }
