@@ -1,11 +1,11 @@
 //! Stream Load as the BE runs it, in StarRocks' order:
 //!
-//! 1. **Header phase** ([`on_header`]), before any body byte is read: Basic auth, `format`,
+//! 1. **Header phase** (`on_header`), before any body byte is read: Basic auth, `format`,
 //!    `timeout`, then *begin* (user check, label format, database, table, label uniqueness per
 //!    database) which assigns a `TxnId` and records the label as PREPARE, then *planning*
 //!    (remaining headers, `columns`). A failure before begin answers `TxnId: -1`; a failure after
 //!    begin aborts the label (ABORTED labels may be reused).
-//! 2. **Body phase** ([`compute`] then [`finish`]): decompress, split into rows, convert each field
+//! 2. **Body phase** (`compute` then `finish`): decompress, split into rows, convert each field
 //!    by its column's type, filter bad rows (counting them and writing the error log), check
 //!    `max_filter_ratio`, then apply every accepted row at once under the catalog lock and mark the
 //!    label VISIBLE. A failed load changes no row.
