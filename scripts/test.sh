@@ -20,22 +20,9 @@ mkdir -p "$cache"
 
 say() { printf '==> %s\n' "$*"; }
 
-# 1. Build prerequisites (bindgen for RocksDB needs libclang; the C parts need a C++ compiler).
-need_pkgs=()
-for pkg in build-essential clang libclang-dev pkg-config curl ca-certificates; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  say "installing build packages: ${need_pkgs[*]}"
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need_pkgs[@]}"
-fi
-command -v cargo >/dev/null || { echo "error: cargo not found; install Rust with rustup first" >&2; exit 1; }
-if ! cargo nextest --version >/dev/null 2>&1; then
-  say "installing cargo-nextest"
-  cargo install --locked cargo-nextest
-fi
-rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
+# 1. Build prerequisites (C++ toolchain and libclang for RocksDB, cargo-nextest).
+say "checking build prerequisites"
+./scripts/install-build-deps.sh
 
 # 2. Real source servers: MariaDB 10.11 (Debian packages) and MySQL 9.7 (Debian sid files).
 say "provisioning MariaDB 10.11 and MySQL 9.7"
