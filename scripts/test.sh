@@ -7,8 +7,9 @@
 # Servers are started and stopped by the tests themselves; nothing is skipped: a server that
 # cannot start fails its tests.
 #
-# Build products go to CARGO_TARGET_DIR (default: a fixed cache directory outside the clone, so
-# the ~20 min RocksDB C++ build is done once per machine). Set M2S_CACHE_DIR to move the cache.
+# Build products go to CARGO_TARGET_DIR (default: a cache directory outside the clone), and the
+# RocksDB C++ library (~20 min to build on 2 cores) is built once per machine into the same cache
+# (scripts/build-rocksdb.sh). Set M2S_CACHE_DIR to move the cache.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +24,11 @@ say() { printf '==> %s\n' "$*"; }
 # 1. Build prerequisites (C++ toolchain and libclang for RocksDB, cargo-nextest).
 say "checking build prerequisites"
 ./scripts/install-build-deps.sh
+
+# RocksDB's C++ library: built once per machine into the cache, then linked by every build.
+say "RocksDB library"
+ROCKSDB_LIB_DIR=$(./scripts/build-rocksdb.sh)
+export ROCKSDB_LIB_DIR ROCKSDB_STATIC=1
 
 # 2. Real source servers: MariaDB 10.11 (Debian packages) and MySQL 9.7 (Debian sid files).
 say "provisioning MariaDB 10.11 and MySQL 9.7"
