@@ -449,7 +449,7 @@ fn json_round_trips_and_falls_back_to_csv_for_non_utf8_binary() {
 #[test]
 fn unrepresentable_batches_are_refused() {
     let columns = [col("s", "varchar(10)"), col("b", "varbinary")];
-    let rows = vec![
+    let rows = [
         (Op::Upsert, vec![Value::Text("\\N".into()), Value::Null]),
         (Op::Upsert, vec![Value::Null, Value::Bytes(vec![0xc3])]),
     ];
@@ -469,7 +469,7 @@ fn unrepresentable_batches_are_refused() {
     }
     // Non-UTF-8 bytes bound for a VARCHAR column cannot be sent at all.
     let columns = [col("s", "varchar(10)")];
-    let rows = vec![(Op::Upsert, vec![Value::Bytes(vec![0xff])])];
+    let rows = [(Op::Upsert, vec![Value::Bytes(vec![0xff])])];
     let error = encoder(&[])
         .encode(
             &table(),
