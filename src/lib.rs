@@ -1,7 +1,10 @@
 //! mysql2starrocks: replicates MySQL and MariaDB tables into StarRocks primary-key tables.
 //!
-//! The replication core arrives with issue #3; this crate currently holds the command-line entry
-//! point only.
+//! Data flow: `source` (binlog reader, decode) → `mapper` (route, project by column name, `__op`)
+//! → `sink::batcher` (per-table buffers compacted by key, epochs) → `sink::encode` +
+//! `sink::stream_load` (Stream Load with labels and retries); `pipeline` wires the tasks and
+//! advances the `checkpoint` (RocksDB) only past loads that succeeded. `config`, `admin`,
+//! `metrics`, `status` and `logging` serve the operator.
 
 pub mod admin;
 pub mod change;
@@ -9,11 +12,12 @@ pub mod checkpoint;
 pub mod config;
 pub mod error;
 pub mod logging;
+pub mod mapper;
 pub mod metrics;
 pub mod pipeline;
 pub mod position;
 pub mod schema;
-pub mod status;
-pub mod value;
-pub mod mapper;
 pub mod sink;
+pub mod status;
+pub mod target;
+pub mod value;

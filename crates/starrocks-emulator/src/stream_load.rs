@@ -1,11 +1,11 @@
 //! Stream Load as the BE runs it, in StarRocks' order:
 //!
-//! 1. **Header phase** ([`on_header`]), before any body byte is read: Basic auth, `format`,
+//! 1. **Header phase** (`on_header`), before any body byte is read: Basic auth, `format`,
 //!    `timeout`, then *begin* (user check, label format, database, table, label uniqueness per
 //!    database) which assigns a `TxnId` and records the label as PREPARE, then *planning*
 //!    (remaining headers, `columns`). A failure before begin answers `TxnId: -1`; a failure after
 //!    begin aborts the label (ABORTED labels may be reused).
-//! 2. **Body phase** ([`compute`] then [`finish`]): decompress, split into rows, convert each field
+//! 2. **Body phase** (`compute` then `finish`): decompress, split into rows, convert each field
 //!    by its column's type, filter bad rows (counting them and writing the error log), check
 //!    `max_filter_ratio`, then apply every accepted row at once under the catalog lock and mark the
 //!    label VISIBLE. A failed load changes no row.
@@ -226,7 +226,7 @@ pub(crate) struct PreparedLoad {
 #[derive(Debug)]
 pub(crate) enum HeaderOutcome {
     /// Answer now, without reading the body.
-    Reply(LoadResult),
+    Reply(Box<LoadResult>),
     /// Read the body, then [`compute`].
     Proceed(Box<PreparedLoad>),
 }
@@ -272,7 +272,7 @@ pub(crate) fn on_header(
     let reply = |r: LoadResult| {
         let mut r = r;
         r.load_time_ms = elapsed_ms(started);
-        HeaderOutcome::Reply(r)
+        HeaderOutcome::Reply(Box::new(r))
     };
 
     let Some((user, password)) = parse_basic_auth(&head.headers) else {

@@ -1000,6 +1000,45 @@ mod tests {
         );
     }
 
+    /// Valid statements, truncated at every character and with single characters replaced:
+    /// whatever the result, execution never panics.
+    #[test]
+    fn mutated_statements_never_panic() {
+        let statements = [
+            "CREATE DATABASE IF NOT EXISTS d",
+            "CREATE TABLE d.t (`k` BIGINT NOT NULL COMMENT 'c', v DECIMAL(10,2) DEFAULT \"1\") \
+             PRIMARY KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 2 PROPERTIES(\"replication_num\"=\"1\")",
+            "ALTER TABLE d.t ADD COLUMN c VARCHAR(10) NULL AFTER v",
+            "ALTER TABLE d.t DROP COLUMN c",
+            "SELECT k, v FROM d.t WHERE k IN (1, 2) AND v IS NOT NULL OR k LIKE '1%' \
+             ORDER BY 2 DESC, k LIMIT 3 OFFSET 1",
+            "SELECT COUNT(*), @@version_comment, current_version() FROM d.t",
+            "SELECT * FROM information_schema.tables_config WHERE TABLE_NAME = 't'",
+            "SHOW CREATE TABLE d.t",
+            "TRUNCATE TABLE d.t",
+            "DROP TABLE IF EXISTS d.t FORCE",
+        ];
+        let replacements = [
+            '(', ')', ',', '\'', '`', '"', ';', '*', '@', '.', ' ', 'x', '9', '-',
+        ];
+        let mut catalog = Catalog::default();
+        let mut session = Session::default();
+        for statement in statements {
+            let chars: Vec<char> = statement.chars().collect();
+            for cut in 0..chars.len() {
+                let truncated: String = chars[..cut].iter().collect();
+                let _ = execute_on(&mut session, &mut catalog, &truncated);
+                for r in replacements {
+                    let mut mutated = chars.clone();
+                    mutated[cut] = r;
+                    let mutated: String = mutated.into_iter().collect();
+                    let _ = execute_on(&mut session, &mut catalog, &mutated);
+                }
+            }
+            let _ = execute_on(&mut session, &mut catalog, statement);
+        }
+    }
+
     #[test]
     fn now_is_formatted() {
         let now = now_datetime();

@@ -217,7 +217,10 @@ pub fn render_value_bytes(v: &Value, ty: &ColumnType) -> Option<Vec<u8>> {
     Some(text.into_bytes())
 }
 
-/// Shortest text that reads back to the same FLOAT (f32) or DOUBLE (f64).
+/// FLOAT/DOUBLE text as StarRocks' BE writes it into a MySQL row (its `FastFloatToBuffer` /
+/// `FastDoubleToBuffer`): `%.6g` (FLOAT) or `%.15g` (DOUBLE) when that reads back to the same
+/// value, else `%.9g` / `%.17g`. So `0.1` stays `0.1`, `0.1 + 0.2` is `0.30000000000000004`,
+/// and large or tiny values use an exponent (`1e+20`, `1e-05`).
 fn render_float(f: f64, ty: &ColumnType) -> String {
     if f.is_nan() {
         return "nan".to_string();
@@ -230,9 +233,51 @@ fn render_float(f: f64, ty: &ColumnType) -> String {
             // Narrowing is the point: a FLOAT column holds an f32.
             #[allow(clippy::cast_possible_truncation)]
             let narrow = f as f32;
-            narrow.to_string()
+            let short = format_g(f64::from(narrow), 6);
+            if short.parse::<f32>().ok() == Some(narrow) {
+                short
+            } else {
+                format_g(f64::from(narrow), 9)
+            }
         }
-        _ => f.to_string(),
+        _ => {
+            let short = format_g(f, 15);
+            if short.parse::<f64>().ok() == Some(f) {
+                short
+            } else {
+                format_g(f, 17)
+            }
+        }
+    }
+}
+
+/// C's `printf("%.{precision}g", f)` for a finite `f`.
+fn format_g(f: f64, precision: usize) -> String {
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0" } else { "0" }.to_string();
+    }
+    let precision = precision.max(1);
+    // Scientific form with `precision` significant digits gives the rounded exponent.
+    let sci = format!("{:.*e}", precision - 1, f);
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exponent: i64 = exponent.parse().unwrap_or(0);
+    let p = i64::try_from(precision).unwrap_or(17);
+    if exponent < -4 || exponent >= p {
+        let mantissa = strip_fraction_zeros(mantissa);
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.unsigned_abs())
+    } else {
+        let decimals = usize::try_from(p - 1 - exponent).unwrap_or(0);
+        strip_fraction_zeros(&format!("{f:.decimals$}")).to_string()
+    }
+}
+
+/// Drops trailing zeros of a fraction, and the point if nothing remains after it.
+fn strip_fraction_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
     }
 }
 
@@ -315,6 +360,19 @@ mod tests {
             render_value(&Value::Float(f64::from(0.1f32)), &ColumnType::Float).as_deref(),
             Some("0.1")
         );
+        let double = |f: f64| render_value(&Value::Float(f), &ColumnType::Double);
+        assert_eq!(double(0.1 + 0.2).as_deref(), Some("0.30000000000000004"));
+        assert_eq!(double(1e20).as_deref(), Some("1e+20"));
+        assert_eq!(double(1e-5).as_deref(), Some("1e-05"));
+        assert_eq!(double(-2.5).as_deref(), Some("-2.5"));
+        assert_eq!(double(123_456_789.0).as_deref(), Some("123456789"));
+        assert_eq!(double(1e15).as_deref(), Some("1e+15"));
+        assert_eq!(double(0.0).as_deref(), Some("0"));
+        assert_eq!(double(f64::MAX).as_deref(), Some("1.7976931348623157e+308"));
+        let float = |f: f32| render_value(&Value::Float(f64::from(f)), &ColumnType::Float);
+        assert_eq!(float(1.1).as_deref(), Some("1.1"));
+        assert_eq!(float(3.402_823_5e38).as_deref(), Some("3.40282347e+38"));
+        assert_eq!(float(1_234_567.0).as_deref(), Some("1234567"));
         assert_eq!(
             render_value(&Value::Int(i128::MAX), &ColumnType::LargeInt).as_deref(),
             Some("170141183460469231731687303715884105727")
