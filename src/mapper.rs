@@ -21,24 +21,7 @@ use crate::error::{Error, Result};
 use crate::schema::{TableId, TableSchema};
 use crate::value::Value;
 
-/// What a target row does in a Stream Load (`__op`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    /// `__op = 0`.
-    Upsert,
-    /// `__op = 1`.
-    Delete,
-}
-
-impl Op {
-    /// The `__op` value StarRocks expects.
-    pub fn op_code(self) -> u8 {
-        match self {
-            Op::Upsert => 0,
-            Op::Delete => 1,
-        }
-    }
-}
+pub use crate::sink::Op;
 
 /// One target row operation: values aligned with its projection's `columns`.
 #[derive(Debug, Clone, PartialEq)]

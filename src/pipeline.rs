@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use mysql_async::prelude::Queryable;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
@@ -34,12 +35,13 @@ use crate::checkpoint::{CheckpointStore, CheckpointUpdate};
 use crate::config::{Config, ErrorStrategy};
 use crate::error::{Error, Result};
 use crate::mapper::TableMapping;
-use crate::metrics::Metrics;
+use crate::mapper::Op;
+use crate::metrics::{LoadOp, LoadOutcomeLabel, Metrics, SourceOp};
 use crate::position::Position;
 use crate::schema::{TableId, TableSchema};
 use crate::sink::batcher::{BatchLimits, Batcher, CommitTracker, Emitted, Job, LoadJob};
-use crate::sink::encode::Encoder;
-use crate::sink::stream_load::StreamLoadClient;
+use crate::sink::encode::{BodyFormat, Compression, Encoder, LoadFormat, RenderOptions, ZeroDatePolicy};
+use crate::sink::stream_load::{StreamLoadClient, StreamLoadSettings};
 use crate::source::binlog::BinlogReader;
 use crate::status::{Phase, PipelineStatus};
 use crate::target::TargetTable;
@@ -80,10 +82,10 @@ pub async fn check(config: &Config) -> Result<CheckReport> {
     if tables.is_empty() {
         report.lines.push("warning: no source table matches source.tables".to_string());
     }
-    let mut target = crate::target::connect(&config.target).await?;
+    let mut target = connect_target(&config.target).await?;
     for schema in tables.values() {
         let target_id = config.routes.target_for(&schema.id);
-        let verified = target.verify_table(&target_id, schema).await?;
+        let verified = verify_target(&mut target, &target_id, schema).await?;
         report.lines.push(format!(
             "table {} -> {}: ok ({} columns, key {})",
             schema.id,
@@ -148,11 +150,13 @@ async fn run_once(
     check_source_identity(store, &info)?;
 
     let tables = discover_tables(config, &settings).await?;
-    let mut target = crate::target::connect(&config.target).await?;
+    let mut target = connect_target(&config.target).await?;
     if !store.first_start_done()? {
         for sql in &config.target.pre_sql {
             info!(statement = %sql, "Running target.pre_sql.");
-            target.execute(sql).await?;
+            target.query_drop(sql).await.map_err(|e| {
+                Error::definite(format!("target.pre_sql `{sql}` failed: {e}"))
+            })?;
         }
         store.save(&CheckpointUpdate { first_start_done: true, ..CheckpointUpdate::default() })?;
     }
@@ -160,8 +164,8 @@ async fn run_once(
     let mut target_tables = BTreeMap::new();
     for schema in tables.values() {
         let target_id = config.routes.target_for(&schema.id);
-        let verified = target.verify_table(&target_id, schema).await?;
-        mappings.insert(schema.id.clone(), TableMapping::new(target_id.clone(), verified.column_names()));
+        let verified = verify_target(&mut target, &target_id, schema).await?;
+        mappings.insert(schema.id.clone(), TableMapping::new(target_id.clone(), column_names(&verified)));
         target_tables.insert(target_id, Arc::new(verified));
     }
 
@@ -202,8 +206,8 @@ async fn run_once(
     let _reader_guard = AbortOnDrop(reader_task);
 
     let run_id = new_run_id();
-    let client = Arc::new(StreamLoadClient::new(crate::sink::stream_load::StreamLoadSettings::from_config(&config.target))?);
-    let encoder = Arc::new(Encoder::from_config(&config.target)?);
+    let client = Arc::new(StreamLoadClient::new(stream_load_settings(&config.target))?);
+    let encoder = Arc::new(encoder_for(&config.target));
     let (result_tx, mut result_rx) = mpsc::unbounded_channel::<JobResult>();
     let mut loaders = Loaders {
         queues: BTreeMap::new(),
@@ -301,7 +305,7 @@ async fn handle_event(
     event: SourceEvent,
     config: &Config,
     mappings: &mut BTreeMap<TableId, TableMapping>,
-    target: &mut crate::target::TargetConnection,
+    target: &mut mysql_async::Conn,
     target_tables: &mut BTreeMap<TableId, Arc<TargetTable>>,
     batcher: &mut Batcher,
     ops: &mut Vec<crate::mapper::SinkOp>,
@@ -315,18 +319,23 @@ async fn handle_event(
             if !mappings.contains_key(&table.id) {
                 // A table created (or first written) after start-up that matches the filter.
                 let target_id = config.routes.target_for(&table.id);
-                let verified = target.verify_table(&target_id, &table).await?;
-                mappings.insert(table.id.clone(), TableMapping::new(target_id.clone(), verified.column_names()));
+                let verified = verify_target(target, &target_id, &table).await?;
+                mappings.insert(table.id.clone(), TableMapping::new(target_id.clone(), column_names(&verified)));
                 target_tables.insert(target_id, Arc::new(verified));
             }
             let Some(mapping) = mappings.get_mut(&table.id) else { return Ok(()) };
             let (projection, new_projection) = mapping.projection(&table)?;
             if new_projection && !projection.ignored_source_columns.is_empty() {
                 warn!(table = %table.id, columns = ?projection.ignored_source_columns, "Source columns missing in the target are not replicated.");
-                metrics.ignored_columns(&table.id, projection.ignored_source_columns.len());
+                metrics.ignored_columns(&table.id, projection.ignored_source_columns.len() as u64);
             }
             for change in changes {
-                metrics.source_event(&table.id, &change);
+                let op = match &change {
+                    crate::change::RowChange::Insert { .. } => SourceOp::Insert,
+                    crate::change::RowChange::Update { .. } => SourceOp::Update,
+                    crate::change::RowChange::Delete { .. } => SourceOp::Delete,
+                };
+                metrics.source_events(&table.id, op, 1);
                 mapping.map_change(&table, &projection, change, ops)?;
             }
             let target_id = mapping.target.clone();
@@ -556,11 +565,26 @@ async fn run_loader(
 
 async fn load(job: &LoadJob, table: Option<&TargetTable>, context: &LoaderContext) -> Result<()> {
     let label = label_for(&job.target, &context.run_id, job.id);
-    let body = context.encoder.encode(&job.columns, table, &job.rows)?;
+    let Some(table) = table else {
+        return Err(Error::definite(format!("no verified target table for {}", job.target)));
+    };
+    let columns = table.columns_for(&job.columns)?;
+    let rows = job.rows.iter().map(|(op, row)| (*op, row.as_slice()));
+    let body = context.encoder.encode(&job.target, &columns, rows)?;
     let started = Instant::now();
     match context.client.load(&job.target.db, &job.target.table, &label, &body).await {
         Ok(report) => {
-            context.metrics.load_succeeded(&job.target, job, &report, started.elapsed());
+            let deletes = job.rows.iter().filter(|(op, _)| *op == Op::Delete).count() as u64;
+            let upserts = job.rows.len() as u64 - deletes;
+            let metrics = &context.metrics;
+            metrics.rows_loaded(&job.target, LoadOp::Upsert, upserts);
+            metrics.rows_loaded(&job.target, LoadOp::Delete, deletes);
+            metrics.load_finished(&job.target, LoadOutcomeLabel::Success, started.elapsed());
+            metrics.batch(job.rows.len() as u64, body.uncompressed_len as u64);
+            for _ in 1..report.attempts {
+                metrics.load_retry(&job.target);
+            }
+            debug!(table = %job.target, %label, rows = job.rows.len(), attempts = report.attempts, "Loaded.");
             Ok(())
         }
         Err(error)
@@ -577,18 +601,77 @@ async fn load(job: &LoadJob, table: Option<&TargetTable>, context: &LoaderContex
             )?;
             warn!(table = %job.target, %label, path = %path.display(), %error, "Rejected batch written to the dirty-data directory.");
             context.metrics.dirty_batch(&job.target);
+            context.metrics.load_finished(&job.target, LoadOutcomeLabel::Dirty, started.elapsed());
             Ok(())
         }
         Err(error) => {
-            context.metrics.load_failed(&job.target);
+            context.metrics.load_finished(&job.target, LoadOutcomeLabel::Failed, started.elapsed());
             Err(error.context(format!("loading {} rows into {} (label {label})", job.rows.len(), job.target)))
         }
     }
 }
 
 async fn truncate(target: &TableId, context: &LoaderContext) -> Result<()> {
-    let mut conn = crate::target::connect(&context.target_config).await?;
-    conn.truncate(target).await
+    let mut conn = connect_target(&context.target_config).await?;
+    crate::target::truncate(&mut conn, target).await
+}
+
+/// A connection to the FE query port.
+async fn connect_target(target: &crate::config::TargetConfig) -> Result<mysql_async::Conn> {
+    let address = target.query_address.to_string();
+    let opts = crate::target::query_opts(&address, &target.user, target.password.expose())?;
+    mysql_async::Conn::new(opts).await.map_err(|e| {
+        Error::transient(format!("cannot connect to the StarRocks FE at target.query_address {address}: {e}"))
+    })
+}
+
+/// Verifies that `target` can receive every column of `source`.
+async fn verify_target(
+    conn: &mut mysql_async::Conn,
+    target: &TableId,
+    source: &TableSchema,
+) -> Result<TargetTable> {
+    let columns: Vec<String> = source.columns.iter().map(|c| c.name.clone()).collect();
+    crate::target::verify_table(conn, target, source, &columns).await
+}
+
+fn column_names(table: &TargetTable) -> Vec<String> {
+    table.columns.iter().map(|c| c.name.clone()).collect()
+}
+
+/// The encoder for `target.load_props` and the typed format settings.
+fn encoder_for(target: &crate::config::TargetConfig) -> Encoder {
+    let format = LoadFormat {
+        format: match target.format {
+            crate::config::LoadFormat::Csv => BodyFormat::Csv,
+            crate::config::LoadFormat::Json => BodyFormat::Json,
+        },
+        column_separator: target.column_separator.bytes().to_vec(),
+        row_delimiter: target.row_delimiter.bytes().to_vec(),
+        compression: match target.compression {
+            None => Compression::None,
+            Some(crate::config::Compression::Gzip) => Compression::Gzip,
+            Some(crate::config::Compression::Zstd) => Compression::Zstd,
+            Some(crate::config::Compression::Lz4Frame) => Compression::Lz4Frame,
+        },
+        extra_headers: target.load_props.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+    };
+    let render = RenderOptions {
+        timestamp_tz: target.timestamp_time_zone.clone(),
+        zero_date: ZeroDatePolicy::Null,
+    };
+    Encoder::new(format, render)
+}
+
+fn stream_load_settings(target: &crate::config::TargetConfig) -> StreamLoadSettings {
+    StreamLoadSettings {
+        load_urls: target.load_urls.iter().map(|u| u.to_string()).collect(),
+        user: target.user.clone(),
+        password: target.password.expose().to_string(),
+        timeout: target.load_timeout,
+        max_retries: target.max_retries,
+        retry_backoff: Duration::from_millis(500),
+    }
 }
 
 /// `m2s_<db>_<table>_<run>_<job>`, within StarRocks' `^[-\w]{1,128}$`.
