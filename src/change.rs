@@ -37,12 +37,21 @@ pub enum DdlKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceEvent {
     /// Row changes of one table (part of the current transaction).
-    Rows { table: Arc<TableSchema>, changes: Vec<RowChange> },
+    Rows {
+        table: Arc<TableSchema>,
+        changes: Vec<RowChange>,
+    },
     /// The current transaction committed; `position` is just after it. `event_time` is the
     /// commit's timestamp (Unix seconds, the source's clock).
     Commit { position: Position, event_time: u32 },
     /// A DDL statement (its own transaction). `tables` are the tables it names.
-    Ddl { kind: DdlKind, tables: Vec<TableId>, statement: String, position: Position, event_time: u32 },
+    Ddl {
+        kind: DdlKind,
+        tables: Vec<TableId>,
+        statement: String,
+        position: Position,
+        event_time: u32,
+    },
     /// The source is alive and has nothing newer than `position` for us.
     Heartbeat { position: Position },
 }

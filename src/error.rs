@@ -58,12 +58,20 @@ pub struct Error {
 impl Error {
     /// A transient error.
     pub fn transient(message: impl Into<String>) -> Self {
-        Error { class: ErrorClass::Transient, message: message.into(), hint: None }
+        Error {
+            class: ErrorClass::Transient,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     /// A definite error.
     pub fn definite(message: impl Into<String>) -> Self {
-        Error { class: ErrorClass::Definite, message: message.into(), hint: None }
+        Error {
+            class: ErrorClass::Definite,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     /// Adds a hint for the operator.

@@ -7,4 +7,5 @@ pub mod change;
 pub mod error;
 pub mod position;
 pub mod schema;
+pub mod source;
 pub mod value;

@@ -19,7 +19,10 @@ pub struct TableId {
 impl TableId {
     /// `TableId` from its two parts.
     pub fn new(db: impl Into<String>, table: impl Into<String>) -> Self {
-        TableId { db: db.into(), table: table.into() }
+        TableId {
+            db: db.into(),
+            table: table.into(),
+        }
     }
 }
 
@@ -39,33 +42,58 @@ pub enum MySqlType {
     BigInt,
     Float,
     Double,
-    Decimal { precision: u8, scale: u8 },
+    Decimal {
+        precision: u8,
+        scale: u8,
+    },
     /// CHAR(n), n in characters.
-    Char { length: u32 },
+    Char {
+        length: u32,
+    },
     /// VARCHAR(n), n in characters.
-    VarChar { length: u32 },
+    VarChar {
+        length: u32,
+    },
     /// TINYTEXT/TEXT/MEDIUMTEXT/LONGTEXT.
     Text,
     /// BINARY(n), n in bytes (the binlog drops trailing 0x00 bytes: re-pad to n).
-    Binary { length: u32 },
+    Binary {
+        length: u32,
+    },
     /// VARBINARY(n).
-    VarBinary { length: u32 },
+    VarBinary {
+        length: u32,
+    },
     /// TINYBLOB..LONGBLOB.
     Blob,
     Date,
-    DateTime { fsp: u8 },
-    Timestamp { fsp: u8 },
-    Time { fsp: u8 },
+    DateTime {
+        fsp: u8,
+    },
+    Timestamp {
+        fsp: u8,
+    },
+    Time {
+        fsp: u8,
+    },
     Year,
     /// BIT(n), 1..=64.
-    Bit { width: u8 },
-    Enum { labels: Vec<String> },
-    Set { labels: Vec<String> },
+    Bit {
+        width: u8,
+    },
+    Enum {
+        labels: Vec<String>,
+    },
+    Set {
+        labels: Vec<String>,
+    },
     Json,
     /// GEOMETRY and its subtypes.
     Geometry,
     /// MySQL 9 VECTOR(n).
-    Vector { dimensions: u32 },
+    Vector {
+        dimensions: u32,
+    },
 }
 
 /// One source column.
@@ -98,6 +126,10 @@ impl TableSchema {
 
     /// Names of the key columns, in key order.
     pub fn key_names(&self) -> Vec<&str> {
-        self.key.iter().filter_map(|&i| self.columns.get(i)).map(|c| c.name.as_str()).collect()
+        self.key
+            .iter()
+            .filter_map(|&i| self.columns.get(i))
+            .map(|c| c.name.as_str())
+            .collect()
     }
 }

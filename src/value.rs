@@ -29,11 +29,25 @@ pub enum Value {
     /// DATE.
     Date { year: u16, month: u8, day: u8 },
     /// DATETIME(p): wall-clock time without zone.
-    DateTime { year: u16, month: u8, day: u8, hour: u8, minute: u8, second: u8, micro: u32 },
+    DateTime {
+        year: u16,
+        month: u8,
+        day: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+        micro: u32,
+    },
     /// TIMESTAMP(p): an instant, microseconds since the Unix epoch (UTC).
     Timestamp { micros_since_epoch: i64 },
     /// TIME(p): a signed duration, may exceed 24 hours.
-    Time { negative: bool, hours: u32, minutes: u8, seconds: u8, micro: u32 },
+    Time {
+        negative: bool,
+        hours: u32,
+        minutes: u8,
+        seconds: u8,
+        micro: u32,
+    },
     /// YEAR (0 stays 0, it is not 1900).
     Year(u16),
     /// BIT(1) and TINYINT(1)/BOOL when mapped to BOOLEAN.
