@@ -7,8 +7,9 @@
 # Servers are started and stopped by the tests themselves; nothing is skipped: a server that
 # cannot start fails its tests.
 #
-# Build products go to CARGO_TARGET_DIR (default: a fixed cache directory outside the clone, so
-# the ~20 min RocksDB C++ build is done once per machine). Set M2S_CACHE_DIR to move the cache.
+# Build products go to CARGO_TARGET_DIR (default: a cache directory outside the clone), and the
+# RocksDB C++ library (~20 min to build on 2 cores) is built once per machine into the same cache
+# (scripts/build-rocksdb.sh). Set M2S_CACHE_DIR to move the cache.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,22 +21,14 @@ mkdir -p "$cache"
 
 say() { printf '==> %s\n' "$*"; }
 
-# 1. Build prerequisites (bindgen for RocksDB needs libclang; the C parts need a C++ compiler).
-need_pkgs=()
-for pkg in build-essential clang libclang-dev pkg-config curl ca-certificates; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  say "installing build packages: ${need_pkgs[*]}"
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need_pkgs[@]}"
-fi
-command -v cargo >/dev/null || { echo "error: cargo not found; install Rust with rustup first" >&2; exit 1; }
-if ! cargo nextest --version >/dev/null 2>&1; then
-  say "installing cargo-nextest"
-  cargo install --locked cargo-nextest
-fi
-rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
+# 1. Build prerequisites (C++ toolchain and libclang for RocksDB, cargo-nextest).
+say "checking build prerequisites"
+./scripts/install-build-deps.sh
+
+# RocksDB's C++ library: built once per machine into the cache, then linked by every build.
+say "RocksDB library"
+ROCKSDB_LIB_DIR=$(./scripts/build-rocksdb.sh)
+export ROCKSDB_LIB_DIR ROCKSDB_STATIC=1
 
 # 2. Real source servers: MariaDB 10.11 (Debian packages) and MySQL 9.7 (Debian sid files).
 say "provisioning MariaDB 10.11 and MySQL 9.7"

@@ -52,7 +52,10 @@ fn truncated_and_corrupt_files_are_errors_not_panics() {
         let result = decode_file(&fixture(name), no_tables());
         let error = result.expect_err(name);
         assert!(!error.is_transient(), "{name}: {error}");
-        assert!(error.message.starts_with("binlog ") || error.message.contains(name), "{name}: {error}");
+        assert!(
+            error.message.starts_with("binlog ") || error.message.contains(name),
+            "{name}: {error}"
+        );
     }
 }
 

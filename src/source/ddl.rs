@@ -328,7 +328,9 @@ pub fn classify(statement: &str, default_db: &str) -> Statement {
             while let Some(token) = c.peek().cloned() {
                 c.at += 1;
                 if token.is_word("INTO") && c.eat_word("TABLE") {
-                    return Statement::RowChange { table: c.table_name() };
+                    return Statement::RowChange {
+                        table: c.table_name(),
+                    };
                 }
             }
             Statement::RowChange { table: None }
@@ -453,8 +455,13 @@ mod tests {
             }
         );
         assert_eq!(
-            classify("LOAD DATA INFILE '/tmp/x' IGNORE INTO TABLE `t` FIELDS TERMINATED BY ','", "d"),
-            Statement::RowChange { table: Some(t("d", "t")) }
+            classify(
+                "LOAD DATA INFILE '/tmp/x' IGNORE INTO TABLE `t` FIELDS TERMINATED BY ','",
+                "d"
+            ),
+            Statement::RowChange {
+                table: Some(t("d", "t"))
+            }
         );
         assert_eq!(classify("GRANT ALL ON *.* TO x", "d"), Statement::Other);
     }

@@ -24,8 +24,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use mysql_async::binlog::events::{
-    Event, EventData, ExecuteLoadQueryEvent, GtidEvent, QueryEvent, RotateEvent, RowsEventData, TableMapEvent,
-    TransactionPayloadEvent,
+    Event, EventData, ExecuteLoadQueryEvent, GtidEvent, QueryEvent, RotateEvent, RowsEventData,
+    TableMapEvent, TransactionPayloadEvent,
 };
 use mysql_async::binlog::EventType;
 

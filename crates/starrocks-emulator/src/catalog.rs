@@ -20,7 +20,10 @@ pub enum ColumnType {
     LargeInt,
     Float,
     Double,
-    Decimal { precision: u8, scale: u8 },
+    Decimal {
+        precision: u8,
+        scale: u8,
+    },
     /// Length in bytes.
     Char(u32),
     /// Length in bytes.
@@ -145,4 +148,118 @@ pub struct Database {
 pub struct Catalog {
     pub databases: BTreeMap<String, Database>,
     pub next_txn_id: i64,
+}
+
+impl Column {
+    /// A column without default or comment.
+    pub fn new(name: impl Into<String>, ty: ColumnType, nullable: bool) -> Self {
+        Self {
+            name: name.into(),
+            ty,
+            nullable,
+            default: None,
+            comment: None,
+        }
+    }
+}
+
+impl Table {
+    /// A new, empty table. Primary-key tables store rows keyed by `key_columns`; the other models
+    /// append. `distributed_by` defaults to the key columns.
+    pub fn new(
+        name: impl Into<String>,
+        columns: Vec<Column>,
+        model: KeysModel,
+        key_columns: Vec<String>,
+    ) -> Self {
+        let rows = match model {
+            KeysModel::PrimaryKeys => Rows::Keyed(BTreeMap::new()),
+            KeysModel::DuplicateKeys | KeysModel::UniqueKeys | KeysModel::AggregateKeys => {
+                Rows::Appended(Vec::new())
+            }
+        };
+        Self {
+            name: name.into(),
+            distributed_by: key_columns.clone(),
+            columns,
+            model,
+            key_columns,
+            buckets: None,
+            properties: BTreeMap::new(),
+            rows,
+        }
+    }
+
+    /// Position of the column named `name` (case-insensitive, as StarRocks column names are).
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The stored rows in a stable order: key order for keyed tables, insertion order otherwise.
+    pub fn row_list(&self) -> Vec<Vec<Value>> {
+        match &self.rows {
+            Rows::Keyed(map) => map.values().cloned().collect(),
+            Rows::Appended(rows) => rows.clone(),
+        }
+    }
+
+    /// Number of stored rows.
+    pub fn row_count(&self) -> usize {
+        match &self.rows {
+            Rows::Keyed(map) => map.len(),
+            Rows::Appended(rows) => rows.len(),
+        }
+    }
+}
+
+impl LabelState {
+    /// The name `get_load_state` reports (`PREPARE`, `VISIBLE`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelState::Prepare => "PREPARE",
+            LabelState::Prepared => "PREPARED",
+            LabelState::Committed => "COMMITTED",
+            LabelState::Visible => "VISIBLE",
+            LabelState::Aborted => "ABORTED",
+        }
+    }
+
+    /// `ExistingJobStatus` of a `Label Already Exists` answer for a label in this state.
+    pub fn existing_job_status(self) -> &'static str {
+        match self {
+            LabelState::Prepare => "RUNNING",
+            LabelState::Prepared => "PREPARED",
+            LabelState::Committed | LabelState::Visible => "FINISHED",
+            LabelState::Aborted => "ABORTED",
+        }
+    }
+}
+
+impl Catalog {
+    /// Creates database `name` if it does not exist.
+    pub fn create_database(&mut self, name: &str) {
+        self.databases.entry(name.to_string()).or_default();
+    }
+
+    /// Creates (or replaces) `table` in database `db`, creating the database if needed.
+    pub fn put_table(&mut self, db: &str, table: Table) {
+        self.databases
+            .entry(db.to_string())
+            .or_default()
+            .tables
+            .insert(table.name.clone(), table);
+    }
+
+    /// The table `db`.`table`, if both exist.
+    pub fn table(&self, db: &str, table: &str) -> Option<&Table> {
+        self.databases.get(db)?.tables.get(table)
+    }
+
+    /// Allocates the next transaction id (ids start at 1 and only grow).
+    pub fn allocate_txn_id(&mut self) -> i64 {
+        self.next_txn_id += 1;
+        self.next_txn_id
+    }
 }

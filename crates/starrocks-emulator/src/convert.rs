@@ -1,0 +1,528 @@
+//! Conversion of one loaded field (CSV text or a JSON value) into a typed [`Value`] for a column,
+//! following StarRocks' Stream Load rules.
+//!
+//! What StarRocks accepts (and so what this accepts):
+//! - Integers: optional sign and decimal digits, surrounding ASCII spaces ignored, range-checked
+//!   against the column type (TINYINT..LARGEINT). No fraction, no exponent.
+//! - FLOAT/DOUBLE: decimal or exponent notation; `inf`/`nan` and out-of-range values are rejected.
+//! - DECIMAL(p,s): plain decimal text, no exponent; extra fraction digits round half away from
+//!   zero; more than `p - s` integer digits is out of range.
+//! - BOOLEAN: `true`/`false` (any case) or an integer (non-zero is true).
+//! - DATE: `YYYY-MM-DD` (one- or two-digit month/day), `YYYYMMDD`, or a datetime whose time part
+//!   is dropped; calendar-checked, 0000-01-01..9999-12-31.
+//! - DATETIME: a date, optionally followed by ` ` or `T` and `HH:MM:SS[.ffffff]`, or
+//!   `YYYYMMDDHHMMSS`; stored as `YYYY-MM-DD HH:MM:SS` plus `.ffffff` when the fraction is not 0.
+//! - CHAR/VARCHAR/STRING: UTF-8 text whose length in bytes fits the column (STRING = 65533).
+//! - VARBINARY: the field's bytes as they are, length-checked when the column has a length.
+//! - JSON: CSV text must parse as JSON; a JSON-format field is taken as the JSON value itself (a
+//!   JSON string stays a string). Stored as compact JSON text.
+//!
+//! Invariant: a returned `Value` is in the canonical form `catalog::Value` documents. NULL input is
+//! handled by the caller (it never reaches [`convert`]).
+
+use crate::catalog::{ColumnType, Value};
+
+/// Maximum byte length of a `STRING` column (StarRocks: VARCHAR(65533)).
+pub const STRING_MAX_BYTES: u32 = 65533;
+
+/// One source field.
+#[derive(Debug, Clone, Copy)]
+pub enum Field<'a> {
+    /// A CSV field's raw bytes.
+    Text(&'a [u8]),
+    /// A JSON-format field.
+    Json(&'a serde_json::Value),
+}
+
+/// Why a field could not be converted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConvertError {
+    /// The text is not a value of the type, or is out of its range.
+    Invalid,
+    /// A string longer (in bytes) than the column allows.
+    TooLong { len: usize, max: u32 },
+}
+
+/// Converts `field` to a value of type `ty`.
+pub fn convert(field: Field<'_>, ty: &ColumnType) -> Result<Value, ConvertError> {
+    match field {
+        Field::Text(bytes) => convert_text(bytes, ty),
+        Field::Json(json) => convert_json(json, ty),
+    }
+}
+
+/// StarRocks' display name of a column type, as used in its error messages.
+pub fn type_name(ty: &ColumnType) -> String {
+    match ty {
+        ColumnType::Boolean => "BOOLEAN".into(),
+        ColumnType::TinyInt => "TINYINT".into(),
+        ColumnType::SmallInt => "SMALLINT".into(),
+        ColumnType::Int => "INT".into(),
+        ColumnType::BigInt => "BIGINT".into(),
+        ColumnType::LargeInt => "LARGEINT".into(),
+        ColumnType::Float => "FLOAT".into(),
+        ColumnType::Double => "DOUBLE".into(),
+        ColumnType::Decimal { precision, scale } => {
+            let width = match precision {
+                0..=9 => 32,
+                10..=18 => 64,
+                _ => 128,
+            };
+            format!("DECIMAL{width}({precision}, {scale})")
+        }
+        ColumnType::Char(n) => format!("CHAR({n})"),
+        ColumnType::Varchar(n) => format!("VARCHAR({n})"),
+        ColumnType::String => format!("VARCHAR({STRING_MAX_BYTES})"),
+        ColumnType::Varbinary(Some(n)) => format!("VARBINARY({n})"),
+        ColumnType::Varbinary(None) => "VARBINARY".into(),
+        ColumnType::Date => "DATE".into(),
+        ColumnType::Datetime => "DATETIME".into(),
+        ColumnType::Json => "JSON".into(),
+    }
+}
+
+fn convert_text(bytes: &[u8], ty: &ColumnType) -> Result<Value, ConvertError> {
+    match ty {
+        ColumnType::Varbinary(max) => {
+            if let Some(max) = max {
+                if bytes.len() > *max as usize {
+                    return Err(ConvertError::TooLong {
+                        len: bytes.len(),
+                        max: *max,
+                    });
+                }
+            }
+            Ok(Value::Bytes(bytes.to_vec()))
+        }
+        _ => {
+            let text = std::str::from_utf8(bytes).map_err(|_| ConvertError::Invalid)?;
+            convert_str(text, ty)
+        }
+    }
+}
+
+fn convert_json(json: &serde_json::Value, ty: &ColumnType) -> Result<Value, ConvertError> {
+    use serde_json::Value as J;
+    match (ty, json) {
+        (ColumnType::Json, value) => Ok(Value::Json(value.to_string())),
+        (_, J::String(s)) => convert_text(s.as_bytes(), ty),
+        (ColumnType::Boolean, J::Bool(b)) => Ok(Value::Bool(*b)),
+        (_, J::Bool(_)) if is_integer(ty) => Err(ConvertError::Invalid),
+        (_, J::Bool(b)) => convert_str(if *b { "true" } else { "false" }, ty),
+        (_, J::Number(n)) => convert_str(&n.to_string(), ty),
+        (ColumnType::Char(_) | ColumnType::Varchar(_) | ColumnType::String, value) => {
+            convert_str(&value.to_string(), ty)
+        }
+        (ColumnType::Varbinary(_), value) => convert_text(value.to_string().as_bytes(), ty),
+        _ => Err(ConvertError::Invalid),
+    }
+}
+
+fn is_integer(ty: &ColumnType) -> bool {
+    matches!(
+        ty,
+        ColumnType::TinyInt
+            | ColumnType::SmallInt
+            | ColumnType::Int
+            | ColumnType::BigInt
+            | ColumnType::LargeInt
+    )
+}
+
+fn convert_str(text: &str, ty: &ColumnType) -> Result<Value, ConvertError> {
+    match ty {
+        ColumnType::Boolean => parse_bool(text.trim()).map(Value::Bool),
+        ColumnType::TinyInt => parse_int(text, i8::MIN.into(), i8::MAX.into()),
+        ColumnType::SmallInt => parse_int(text, i16::MIN.into(), i16::MAX.into()),
+        ColumnType::Int => parse_int(text, i32::MIN.into(), i32::MAX.into()),
+        ColumnType::BigInt => parse_int(text, i64::MIN.into(), i64::MAX.into()),
+        ColumnType::LargeInt => parse_int(text, i128::MIN, i128::MAX),
+        ColumnType::Float => {
+            let v = parse_float(text)?;
+            if v.abs() > f64::from(f32::MAX) {
+                return Err(ConvertError::Invalid);
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            let narrowed = v as f32;
+            Ok(Value::Float(f64::from(narrowed)))
+        }
+        ColumnType::Double => parse_float(text).map(Value::Float),
+        ColumnType::Decimal { precision, scale } => {
+            parse_decimal(text.trim(), *precision, *scale).map(Value::Decimal)
+        }
+        ColumnType::Char(max) | ColumnType::Varchar(max) => check_len(text, *max),
+        ColumnType::String => check_len(text, STRING_MAX_BYTES),
+        ColumnType::Varbinary(_) => convert_text(text.as_bytes(), ty),
+        ColumnType::Date => {
+            let dt = parse_datetime(text.trim()).ok_or(ConvertError::Invalid)?;
+            Ok(Value::Date(dt.date_string()))
+        }
+        ColumnType::Datetime => {
+            let dt = parse_datetime(text.trim()).ok_or(ConvertError::Invalid)?;
+            Ok(Value::Datetime(dt.datetime_string()))
+        }
+        ColumnType::Json => {
+            let value: serde_json::Value =
+                serde_json::from_str(text).map_err(|_| ConvertError::Invalid)?;
+            Ok(Value::Json(value.to_string()))
+        }
+    }
+}
+
+fn check_len(text: &str, max: u32) -> Result<Value, ConvertError> {
+    if text.len() > max as usize {
+        Err(ConvertError::TooLong {
+            len: text.len(),
+            max,
+        })
+    } else {
+        Ok(Value::Text(text.to_string()))
+    }
+}
+
+fn parse_bool(text: &str) -> Result<bool, ConvertError> {
+    if text.eq_ignore_ascii_case("true") {
+        return Ok(true);
+    }
+    if text.eq_ignore_ascii_case("false") {
+        return Ok(false);
+    }
+    match parse_int(text, i128::MIN, i128::MAX)? {
+        Value::Int(v) => Ok(v != 0),
+        _ => Err(ConvertError::Invalid),
+    }
+}
+
+fn parse_int(text: &str, min: i128, max: i128) -> Result<Value, ConvertError> {
+    let text = text.trim_matches(' ');
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ConvertError::Invalid);
+    }
+    let value: i128 = text.parse().map_err(|_| ConvertError::Invalid)?;
+    if value < min || value > max {
+        return Err(ConvertError::Invalid);
+    }
+    Ok(Value::Int(value))
+}
+
+fn parse_float(text: &str) -> Result<f64, ConvertError> {
+    let text = text.trim_matches(' ');
+    // Why: Rust also parses "inf"/"NaN"; StarRocks' loader does not load them.
+    if !text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
+    {
+        return Err(ConvertError::Invalid);
+    }
+    let value: f64 = text.parse().map_err(|_| ConvertError::Invalid)?;
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(ConvertError::Invalid)
+    }
+}
+
+/// Parses plain decimal text into the canonical form with exactly `scale` fraction digits.
+fn parse_decimal(text: &str, precision: u8, scale: u8) -> Result<String, ConvertError> {
+    let (negative, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (int_part, frac_part) = body.split_once('.').unwrap_or((body, ""));
+    if int_part.is_empty() && frac_part.is_empty() {
+        return Err(ConvertError::Invalid);
+    }
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(ConvertError::Invalid);
+    }
+    let scale = usize::from(scale);
+    // Digits of the scaled integer value, most significant first.
+    let mut digits: Vec<u8> = int_part.bytes().map(|b| b - b'0').collect();
+    let frac: Vec<u8> = frac_part.bytes().map(|b| b - b'0').collect();
+    for i in 0..scale {
+        digits.push(frac.get(i).copied().unwrap_or(0));
+    }
+    let round_up = frac.get(scale).is_some_and(|d| *d >= 5);
+    if round_up {
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, 1);
+                break;
+            }
+            i -= 1;
+            if digits[i] == 9 {
+                digits[i] = 0;
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    let first_nonzero = digits.iter().position(|d| *d != 0).unwrap_or(digits.len());
+    let significant = &digits[first_nonzero..];
+    let int_digits = significant.len().saturating_sub(scale);
+    if int_digits > usize::from(precision).saturating_sub(scale) {
+        return Err(ConvertError::Invalid);
+    }
+    let is_zero = significant.is_empty();
+    let mut padded: Vec<u8> = significant.to_vec();
+    while padded.len() < scale + 1 {
+        padded.insert(0, 0);
+    }
+    let split = padded.len() - scale;
+    let mut out = String::new();
+    if negative && !is_zero {
+        out.push('-');
+    }
+    out.extend(padded[..split].iter().map(|d| char::from(b'0' + d)));
+    if scale > 0 {
+        out.push('.');
+        out.extend(padded[split..].iter().map(|d| char::from(b'0' + d)));
+    }
+    Ok(out)
+}
+
+/// A parsed, calendar-checked date and time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DateTime {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    micros: u32,
+}
+
+impl DateTime {
+    fn date_string(&self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+
+    fn datetime_string(&self) -> String {
+        let base = format!(
+            "{} {:02}:{:02}:{:02}",
+            self.date_string(),
+            self.hour,
+            self.minute,
+            self.second
+        );
+        if self.micros == 0 {
+            base
+        } else {
+            format!("{base}.{:06}", self.micros)
+        }
+    }
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+fn number(text: &str, min_len: usize, max_len: usize) -> Option<u32> {
+    if text.len() < min_len || text.len() > max_len || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+fn parse_datetime(text: &str) -> Option<DateTime> {
+    let all_digits = text.bytes().all(|b| b.is_ascii_digit());
+    let (date, time) = if all_digits && (text.len() == 8 || text.len() == 14) {
+        let date = (
+            number(&text[0..4], 4, 4)?,
+            number(&text[4..6], 2, 2)?,
+            number(&text[6..8], 2, 2)?,
+        );
+        let time = if text.len() == 14 {
+            Some((
+                number(&text[8..10], 2, 2)?,
+                number(&text[10..12], 2, 2)?,
+                number(&text[12..14], 2, 2)?,
+                0,
+            ))
+        } else {
+            None
+        };
+        (date, time)
+    } else {
+        let (date_text, time_text) = match text.find([' ', 'T']) {
+            Some(i) => (&text[..i], Some(&text[i + 1..])),
+            None => (text, None),
+        };
+        let mut parts = date_text.split('-');
+        let date = (
+            number(parts.next()?, 4, 4)?,
+            number(parts.next()?, 1, 2)?,
+            number(parts.next()?, 1, 2)?,
+        );
+        if parts.next().is_some() {
+            return None;
+        }
+        let time = match time_text {
+            None => None,
+            Some(t) => Some(parse_time(t)?),
+        };
+        (date, time)
+    };
+    let (year, month, day) = date;
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let (hour, minute, second, micros) = time.unwrap_or((0, 0, 0, 0));
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    Some(DateTime {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        micros,
+    })
+}
+
+fn parse_time(text: &str) -> Option<(u32, u32, u32, u32)> {
+    let (hms, frac) = match text.split_once('.') {
+        Some((hms, frac)) => (hms, Some(frac)),
+        None => (text, None),
+    };
+    let mut parts = hms.split(':');
+    let hour = number(parts.next()?, 1, 2)?;
+    let minute = number(parts.next()?, 1, 2)?;
+    let second = number(parts.next()?, 1, 2)?;
+    if parts.next().is_some() {
+        return None;
+    }
+    let micros = match frac {
+        None => 0,
+        Some(frac) => {
+            if frac.is_empty() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let mut six: String = frac.chars().take(6).collect();
+            while six.len() < 6 {
+                six.push('0');
+            }
+            six.parse().ok()?
+        }
+    };
+    Some((hour, minute, second, micros))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str, ty: ColumnType) -> Result<Value, ConvertError> {
+        convert(Field::Text(s.as_bytes()), &ty)
+    }
+
+    #[test]
+    fn integers_are_range_checked() {
+        assert_eq!(text("127", ColumnType::TinyInt), Ok(Value::Int(127)));
+        assert_eq!(text("128", ColumnType::TinyInt), Err(ConvertError::Invalid));
+        assert_eq!(text("-32768", ColumnType::SmallInt), Ok(Value::Int(-32768)));
+        assert_eq!(
+            text("2147483648", ColumnType::Int),
+            Err(ConvertError::Invalid)
+        );
+        assert_eq!(text("1.5", ColumnType::Int), Err(ConvertError::Invalid));
+        assert_eq!(text("abc", ColumnType::BigInt), Err(ConvertError::Invalid));
+        assert_eq!(
+            text("18446744073709551615", ColumnType::LargeInt),
+            Ok(Value::Int(18_446_744_073_709_551_615))
+        );
+        assert_eq!(
+            text("1e3", ColumnType::LargeInt),
+            Err(ConvertError::Invalid)
+        );
+    }
+
+    #[test]
+    fn decimals_round_and_check_precision() {
+        let ty = ColumnType::Decimal {
+            precision: 5,
+            scale: 2,
+        };
+        assert_eq!(text("1.5", ty.clone()), Ok(Value::Decimal("1.50".into())));
+        assert_eq!(
+            text("-1.005", ty.clone()),
+            Ok(Value::Decimal("-1.01".into()))
+        );
+        assert_eq!(
+            text("999.99", ty.clone()),
+            Ok(Value::Decimal("999.99".into()))
+        );
+        assert_eq!(text("999.995", ty.clone()), Err(ConvertError::Invalid));
+        assert_eq!(text("1000", ty.clone()), Err(ConvertError::Invalid));
+        assert_eq!(text("1e2", ty.clone()), Err(ConvertError::Invalid));
+        assert_eq!(
+            text("-0.001", ty.clone()),
+            Ok(Value::Decimal("0.00".into()))
+        );
+        assert_eq!(text(".5", ty), Ok(Value::Decimal("0.50".into())));
+    }
+
+    #[test]
+    fn dates_and_datetimes() {
+        assert_eq!(
+            text("2024-02-29", ColumnType::Date),
+            Ok(Value::Date("2024-02-29".into()))
+        );
+        assert_eq!(
+            text("2023-02-29", ColumnType::Date),
+            Err(ConvertError::Invalid)
+        );
+        assert_eq!(
+            text("0000-00-00", ColumnType::Date),
+            Err(ConvertError::Invalid)
+        );
+        assert_eq!(
+            text("2024-01-02T03:04:05.123", ColumnType::Datetime),
+            Ok(Value::Datetime("2024-01-02 03:04:05.123000".into()))
+        );
+        assert_eq!(
+            text("2024-01-02", ColumnType::Datetime),
+            Ok(Value::Datetime("2024-01-02 00:00:00".into()))
+        );
+        assert_eq!(
+            text("2024-01-02 24:00:00", ColumnType::Datetime),
+            Err(ConvertError::Invalid)
+        );
+    }
+
+    #[test]
+    fn strings_booleans_json() {
+        assert_eq!(
+            text("abcd", ColumnType::Varchar(3)),
+            Err(ConvertError::TooLong { len: 4, max: 3 })
+        );
+        assert_eq!(text("TRUE", ColumnType::Boolean), Ok(Value::Bool(true)));
+        assert_eq!(text("0", ColumnType::Boolean), Ok(Value::Bool(false)));
+        assert_eq!(text("yes", ColumnType::Boolean), Err(ConvertError::Invalid));
+        assert_eq!(
+            text("{\"a\":1", ColumnType::Json),
+            Err(ConvertError::Invalid)
+        );
+        assert_eq!(
+            text("{\"a\": 1}", ColumnType::Json),
+            Ok(Value::Json("{\"a\":1}".into()))
+        );
+        assert_eq!(text("nan", ColumnType::Double), Err(ConvertError::Invalid));
+        assert_eq!(text("1e39", ColumnType::Float), Err(ConvertError::Invalid));
+    }
+}
