@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod position;
 pub mod schema;
 pub mod sink;
+pub mod source;
 pub mod status;
 pub mod target;
 pub mod value;

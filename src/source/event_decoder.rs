@@ -1,0 +1,638 @@
+//! The binlog event state machine: turns the events of one replication stream (or one binlog
+//! file) into `SourceEvent`s, tracking the position itself.
+//!
+//! It is synchronous and knows nothing of the network: `binlog::BinlogReader` feeds it events
+//! from the server, the fixture tests feed it events from files. Schemas come from outside: for
+//! a TABLE_MAP of a watched table, [`EventDecoder::schema_needed`] says which schema must be
+//! installed (with [`EventDecoder::install_schema`]) before the event is handled.
+//!
+//! Position tracking: the file comes from ROTATE events (the fake first one included, whose
+//! name carries 4 checksum bytes that are split off); the next position is the event header's
+//! `log_pos` when non-zero, else (MariaDB 11.4+ writes 0 inside transactions) the previous
+//! position plus the event size. Positions (and GTID state) are only published at transaction
+//! boundaries: `Commit` after XID / COMMIT / XA PREPARE (and after a standalone statement),
+//! `Ddl`, and `Heartbeat` between transactions.
+//!
+//! Invariants: every event with a checksum is verified; a compressed transaction whose inner
+//! events do not all arrive is an error; rows of unwatched tables are never decoded; parsing
+//! never panics the process (`mysql_common` panics on some malformed input: those calls run
+//! under `catch_unwind` and a panic becomes a definite error).
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Read;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use mysql_async::binlog::events::{
+    Event, EventData, ExecuteLoadQueryEvent, GtidEvent, QueryEvent, RotateEvent, RowsEventData,
+    TableMapEvent, TransactionPayloadEvent,
+};
+use mysql_async::binlog::EventType;
+
+use crate::change::{RowChange, SourceEvent};
+use crate::error::Error;
+use crate::position::{GtidState, Position};
+use crate::schema::{TableId, TableSchema};
+use crate::source::ddl::{self, Statement};
+use crate::source::table_map::TableMap;
+use crate::source::{checksum, decode, mariadb, Flavor};
+
+/// Which tables' rows are decoded and emitted.
+pub type WatchedTables = Arc<dyn Fn(&TableId) -> bool + Send + Sync>;
+
+/// Largest decompressed transaction payload accepted (MySQL caps a payload at 1 GiB).
+const MAX_PAYLOAD_BYTES: u64 = 1 << 30;
+
+/// MySQL heartbeat event types (v1 and the 8.0.26+ v2).
+const HEARTBEAT_EVENT: u8 = 27;
+const HEARTBEAT_EVENT_V2: u8 = 41;
+/// The ARTIFICIAL flag: events made up by the server for the replica (fake ROTATE, ...).
+const ARTIFICIAL_FLAG: u16 = 0x0020;
+/// The IGNORABLE flag: a replica that does not know the event may skip it.
+const IGNORABLE_FLAG: u16 = 0x0080;
+
+/// The GTID of the transaction being read.
+#[derive(Debug, Clone)]
+enum PendingGtid {
+    MySql { uuid: String, tag: String, gno: u64 },
+    MariaDb(mariadb::MariaGtid),
+}
+
+struct MappedTable {
+    event: TableMapEvent<'static>,
+    schema: Option<Arc<TableSchema>>,
+}
+
+/// See the module documentation.
+pub struct EventDecoder {
+    flavor: Option<Flavor>,
+    watched: WatchedTables,
+    /// Checksums are on at the source (so the fake ROTATE sent before the FORMAT_DESCRIPTION
+    /// carries one).
+    expect_checksum: bool,
+    seen_format_description: bool,
+    file: String,
+    next_pos: u64,
+    gtid: Option<GtidState>,
+    pending_gtid: Option<PendingGtid>,
+    in_transaction: bool,
+    /// A MariaDB standalone GTID: the next statement is the whole transaction.
+    standalone: bool,
+    table_maps: HashMap<u64, MappedTable>,
+    /// Resolved schemas per table, with the TABLE_MAP they were resolved for.
+    schemas: HashMap<TableId, (TableMap, Arc<TableSchema>)>,
+    /// Inner events of the current TRANSACTION_PAYLOAD still to come.
+    payload_events_left: usize,
+}
+
+impl EventDecoder {
+    /// A decoder for a stream starting at `from`. `flavor` is `None` when unknown (binlog files:
+    /// then it is read from the FORMAT_DESCRIPTION event).
+    pub fn new(
+        from: &Position,
+        flavor: Option<Flavor>,
+        watched: WatchedTables,
+        expect_checksum: bool,
+    ) -> Self {
+        EventDecoder {
+            flavor,
+            watched,
+            expect_checksum,
+            seen_format_description: false,
+            file: from.file.clone(),
+            next_pos: from.pos,
+            gtid: from.gtid.clone(),
+            pending_gtid: None,
+            in_transaction: false,
+            standalone: false,
+            table_maps: HashMap::new(),
+            schemas: HashMap::new(),
+            payload_events_left: 0,
+        }
+    }
+
+    /// The position after the last complete transaction seen (or the start).
+    pub fn position(&self) -> Position {
+        Position {
+            file: self.file.clone(),
+            pos: self.next_pos,
+            gtid: self.gtid.clone(),
+        }
+    }
+
+    /// Whether the decoder is inside a transaction.
+    pub fn in_transaction(&self) -> bool {
+        self.in_transaction
+    }
+
+    /// The flavour (known after the FORMAT_DESCRIPTION event for files).
+    pub fn flavor(&self) -> Option<Flavor> {
+        self.flavor
+    }
+
+    /// Forgets the schemas of `tables` (after DDL on them; all of them when `tables` is empty).
+    pub fn forget_schemas(&mut self, tables: &[TableId]) {
+        if tables.is_empty() {
+            self.schemas.clear();
+        } else {
+            for table in tables {
+                self.schemas.remove(table);
+            }
+        }
+    }
+
+    /// For a TABLE_MAP of a watched table whose schema is not installed for exactly this
+    /// TABLE_MAP, the TABLE_MAP (to be resolved and installed before [`Self::handle`]).
+    pub fn schema_needed(&self, event: &Event) -> Result<Option<TableMap>, Error> {
+        if event.header().event_type_raw() != EventType::TABLE_MAP_EVENT as u8 {
+            return Ok(None);
+        }
+        let map = guard("TABLE_MAP", || {
+            let tme = event
+                .read_event::<TableMapEvent<'_>>()
+                .map_err(|e| e.to_string())?;
+            TableMap::from_event(&tme)
+        })
+        .map_err(|reason| self.corrupt(event, reason))?;
+        if !(self.watched)(&map.table) {
+            return Ok(None);
+        }
+        match self.schemas.get(&map.table) {
+            Some((known, _)) if *known == map => Ok(None),
+            _ => Ok(Some(map)),
+        }
+    }
+
+    /// Installs the schema rows of `map`'s table are decoded with.
+    pub fn install_schema(&mut self, map: TableMap, schema: Arc<TableSchema>) {
+        self.schemas.insert(map.table.clone(), (map, schema));
+    }
+
+    /// Handles one event, appending what it produces to `out`.
+    pub fn handle(&mut self, event: &Event, out: &mut VecDeque<SourceEvent>) -> Result<(), Error> {
+        let header = event.header();
+        let event_type = header.event_type_raw();
+        let inner = !event.footer().get_checksum_enabled();
+        if self.payload_events_left > 0 {
+            if !inner {
+                return Err(self.corrupt(
+                    event,
+                    "a compressed transaction ended early: its events were not all delivered"
+                        .into(),
+                ));
+            }
+            self.payload_events_left -= 1;
+        } else if inner {
+            return Err(self.corrupt(
+                event,
+                "an event without checksum outside a compressed transaction".into(),
+            ));
+        }
+        checksum::verify(event).map_err(|reason| self.corrupt(event, reason))?;
+        if !inner {
+            self.advance(event);
+        }
+
+        match event_type {
+            t if t == EventType::FORMAT_DESCRIPTION_EVENT as u8 => {
+                self.seen_format_description = true;
+                if self.flavor.is_none() {
+                    let version = guard("FORMAT_DESCRIPTION", || match event.read_data() {
+                        Ok(Some(EventData::FormatDescriptionEvent(fde))) => {
+                            Ok(fde.server_version().into_owned())
+                        }
+                        Ok(_) => Err("not a FORMAT_DESCRIPTION event".into()),
+                        Err(error) => Err(error.to_string()),
+                    })
+                    .map_err(|reason| self.corrupt(event, reason))?;
+                    self.flavor = Some(if version.contains("MariaDB") {
+                        Flavor::MariaDb
+                    } else {
+                        Flavor::MySql
+                    });
+                }
+            }
+            t if t == EventType::ROTATE_EVENT as u8 => self.rotate(event)?,
+            t if t == EventType::GTID_EVENT as u8
+                || t == EventType::GTID_TAGGED_LOG_EVENT as u8 =>
+            {
+                let gtid = guard("GTID", || {
+                    event.read_event::<GtidEvent>().map_err(|e| e.to_string())
+                })
+                .map_err(|reason| self.corrupt(event, reason))?;
+                self.pending_gtid = Some(PendingGtid::MySql {
+                    uuid: uuid_text(&gtid.sid()),
+                    tag: gtid.tag().map(|t| t.to_string()).unwrap_or_default(),
+                    gno: gtid.gno(),
+                });
+            }
+            t if t == EventType::ANONYMOUS_GTID_EVENT as u8 => self.pending_gtid = None,
+            mariadb::GTID_EVENT => {
+                let gtid = mariadb::parse_gtid(event.data(), header.server_id())
+                    .map_err(|reason| self.corrupt(event, reason))?;
+                self.pending_gtid = Some(PendingGtid::MariaDb(gtid));
+                // A MariaDB GTID event opens the transaction (it stands for BEGIN).
+                self.standalone = gtid.standalone;
+                self.in_transaction = !gtid.standalone;
+            }
+            mariadb::GTID_LIST_EVENT => {
+                let list = mariadb::parse_gtid_list(event.data())
+                    .map_err(|reason| self.corrupt(event, reason))?;
+                // At the start of a file read from its beginning, the list is the GTID state.
+                if self.gtid.is_none()
+                    && self.next_pos <= u64::from(header.event_size()) + 256
+                    && !list.is_empty()
+                {
+                    self.gtid = Some(GtidState::MariaDb(list));
+                }
+            }
+            t if mariadb::is_compressed_event(t) => {
+                return Err(self.corrupt(event, format!("MariaDB compressed event (type {t})")).with_hint(
+                    "the source writes compressed binlog events (log_bin_compress=ON), which this \
+                     daemon cannot read: set log_bin_compress=OFF",
+                ));
+            }
+            t if t == EventType::QUERY_EVENT as u8 => self.query(event, out)?,
+            t if t == EventType::XID_EVENT as u8 || t == EventType::XA_PREPARE_LOG_EVENT as u8 => {
+                self.commit(header.timestamp(), out);
+            }
+            t if t == EventType::TABLE_MAP_EVENT as u8 => self.table_map(event)?,
+            t if is_rows_event(t) => self.rows(event, out)?,
+            t if t == EventType::TRANSACTION_PAYLOAD_EVENT as u8 => {
+                if inner {
+                    return Err(
+                        self.corrupt(event, "a compressed transaction inside another".into())
+                    );
+                }
+                self.payload_events_left =
+                    count_payload_events(event).map_err(|reason| self.corrupt(event, reason))?;
+            }
+            HEARTBEAT_EVENT | HEARTBEAT_EVENT_V2 => {
+                if !self.in_transaction {
+                    out.push_back(SourceEvent::Heartbeat {
+                        position: self.position(),
+                    });
+                }
+            }
+            t if t == EventType::INCIDENT_EVENT as u8 => {
+                return Err(self.corrupt(event, "the source logged an INCIDENT event: changes may be missing from its binlog".into())
+                    .with_hint("re-snapshot the replicated tables"));
+            }
+            t if t == EventType::PREVIOUS_GTIDS_EVENT as u8
+                || t == EventType::ROWS_QUERY_EVENT as u8
+                || t == EventType::INTVAR_EVENT as u8
+                || t == EventType::RAND_EVENT as u8
+                || t == EventType::USER_VAR_EVENT as u8
+                || t == EventType::STOP_EVENT as u8
+                || t == EventType::IGNORABLE_EVENT as u8
+                || t == EventType::TRANSACTION_CONTEXT_EVENT as u8
+                || t == EventType::VIEW_CHANGE_EVENT as u8
+                || t == EventType::BEGIN_LOAD_QUERY_EVENT as u8
+                || t == mariadb::ANNOTATE_ROWS_EVENT
+                || t == mariadb::BINLOG_CHECKPOINT_EVENT
+                || t == mariadb::START_ENCRYPTION_EVENT => {}
+            _ if header.flags_raw() & IGNORABLE_FLAG != 0 => {}
+            t if t == EventType::EXECUTE_LOAD_QUERY_EVENT as u8 => {
+                let (text, schema) = guard("EXECUTE_LOAD_QUERY", || {
+                    let query = event
+                        .read_event::<ExecuteLoadQueryEvent<'_>>()
+                        .map_err(|e| e.to_string())?;
+                    Ok((query.query().into_owned(), query.schema().into_owned()))
+                })
+                .map_err(|reason| self.corrupt(event, reason))?;
+                self.statement(event, text, schema, out)?;
+            }
+            // Statement-era LOAD DATA parts and pre-v4 events: the data they carry is applied by
+            // an EXECUTE_LOAD_QUERY (checked above) or belongs to servers older than 5.0.
+            1 | 6..=12 | 17 => {}
+            t => return Err(self.corrupt(event, format!("unknown binlog event type {t}"))),
+        }
+        Ok(())
+    }
+
+    /// Moves `next_pos` past `event`.
+    fn advance(&mut self, event: &Event) {
+        let header = event.header();
+        let event_type = header.event_type_raw();
+        if header.log_pos() != 0 {
+            if event_type != EventType::ROTATE_EVENT as u8 {
+                self.next_pos = u64::from(header.log_pos());
+            }
+        } else if header.flags_raw() & ARTIFICIAL_FLAG == 0
+            && event_type != EventType::ROTATE_EVENT as u8
+            && event_type != EventType::FORMAT_DESCRIPTION_EVENT as u8
+            && event_type != HEARTBEAT_EVENT
+            && event_type != HEARTBEAT_EVENT_V2
+        {
+            self.next_pos += u64::from(header.event_size());
+        }
+    }
+
+    fn rotate(&mut self, event: &Event) -> Result<(), Error> {
+        let fake_before_format = !self.seen_format_description && self.expect_checksum;
+        let (name, position) = guard("ROTATE", || {
+            let rotate = event
+                .read_event::<RotateEvent<'_>>()
+                .map_err(|e| e.to_string())?;
+            let raw = rotate.name_raw();
+            let name = if fake_before_format {
+                checksum::split_fake_rotate_name(event, raw)?
+            } else {
+                raw
+            };
+            let name = String::from_utf8(name.to_vec())
+                .map_err(|_| "binlog file name is not UTF-8".to_string())?;
+            Ok((name, rotate.position()))
+        })
+        .map_err(|reason| self.corrupt(event, reason))?;
+        if name.is_empty() || name.contains(['\0', '/']) {
+            return Err(self.corrupt(event, format!("implausible binlog file name {name:?}")));
+        }
+        self.file = name;
+        self.next_pos = position;
+        Ok(())
+    }
+
+    fn query(&mut self, event: &Event, out: &mut VecDeque<SourceEvent>) -> Result<(), Error> {
+        let (text, schema) = guard("QUERY", || {
+            let query = event
+                .read_event::<QueryEvent<'_>>()
+                .map_err(|e| e.to_string())?;
+            Ok((query.query().into_owned(), query.schema().into_owned()))
+        })
+        .map_err(|reason| self.corrupt(event, reason))?;
+        self.statement(event, text, schema, out)
+    }
+
+    /// Handles the statement of a QUERY (or EXECUTE_LOAD_QUERY) event.
+    fn statement(
+        &mut self,
+        event: &Event,
+        text: String,
+        schema: String,
+        out: &mut VecDeque<SourceEvent>,
+    ) -> Result<(), Error> {
+        let time = event.header().timestamp();
+        match ddl::classify(&text, &schema) {
+            Statement::Begin => {
+                self.in_transaction = true;
+            }
+            Statement::Commit | Statement::Rollback => self.commit(time, out),
+            Statement::Ddl { kind, tables } => {
+                self.finish_transaction();
+                self.forget_schemas(&tables);
+                out.push_back(SourceEvent::Ddl {
+                    kind,
+                    tables,
+                    statement: text,
+                    position: self.position(),
+                    event_time: time,
+                });
+            }
+            Statement::RowChange { table } => {
+                let watched = table.as_ref().is_none_or(|t| (self.watched)(t));
+                if watched {
+                    let what =
+                        table.map_or_else(|| "an unknown table".to_string(), |t| t.to_string());
+                    return Err(self
+                        .corrupt(
+                            event,
+                            format!(
+                        "a statement-based change of {what} ({}): its rows are not in the binlog",
+                        text.chars().take(120).collect::<String>()
+                    ),
+                        )
+                        .with_hint(
+                            "set binlog_format=ROW globally and in every session on the source",
+                        ));
+                }
+                if !self.in_transaction {
+                    self.commit(time, out);
+                }
+            }
+            Statement::Other => {
+                // A statement on its own (GRANT, a standalone MariaDB statement, ...) is a
+                // transaction of its own: it moves the position.
+                if !self.in_transaction || self.standalone {
+                    self.commit(time, out);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn table_map(&mut self, event: &Event) -> Result<(), Error> {
+        let tme = guard("TABLE_MAP", || {
+            event
+                .read_event::<TableMapEvent<'_>>()
+                .map(|t| t.into_owned())
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|reason| self.corrupt(event, reason))?;
+        let table = TableId::new(tme.database_name(), tme.table_name());
+        let schema = if (self.watched)(&table) {
+            let map = guard("TABLE_MAP", || TableMap::from_event(&tme))
+                .map_err(|reason| self.corrupt(event, reason))?;
+            match self.schemas.get(&table) {
+                Some((known, schema)) if *known == map => Some(schema.clone()),
+                _ => {
+                    return Err(self.corrupt(event, format!("no schema installed for {table}")));
+                }
+            }
+        } else {
+            None
+        };
+        self.table_maps
+            .insert(tme.table_id(), MappedTable { event: tme, schema });
+        Ok(())
+    }
+
+    fn rows(&mut self, event: &Event, out: &mut VecDeque<SourceEvent>) -> Result<(), Error> {
+        let data = event.data();
+        if data.len() < 6 {
+            return Err(self.corrupt(event, "rows event too short".into()));
+        }
+        let mut id_bytes = [0_u8; 8];
+        id_bytes[..6].copy_from_slice(&data[..6]);
+        let table_id = u64::from_le_bytes(id_bytes);
+        let Some(mapped) = self.table_maps.get(&table_id) else {
+            return Err(self.corrupt(event, format!("rows event for unknown table id {table_id}")));
+        };
+        let Some(schema) = mapped.schema.clone() else {
+            return Ok(()); // not watched: skipped without decoding
+        };
+        let tme = &mapped.event;
+        let changes = guard("rows", || {
+            let rows_event = match event.read_data().map_err(|e| e.to_string())? {
+                Some(EventData::RowsEvent(rows)) => rows,
+                _ => return Err("not a rows event".to_string()),
+            };
+            decode_rows(&rows_event, tme, &schema).map_err(|e| e.to_string())
+        })
+        .map_err(|reason| self.corrupt(event, reason))?;
+        if !changes.is_empty() {
+            out.push_back(SourceEvent::Rows {
+                table: schema,
+                changes,
+            });
+        }
+        Ok(())
+    }
+
+    fn finish_transaction(&mut self) {
+        match (self.pending_gtid.take(), &mut self.gtid) {
+            (Some(PendingGtid::MySql { uuid, tag, gno }), Some(GtidState::MySql(set))) => {
+                set.add(&uuid, &tag, gno);
+            }
+            (Some(PendingGtid::MariaDb(gtid)), Some(GtidState::MariaDb(list))) => {
+                list.update(gtid.domain, gtid.server_id, gtid.seq);
+            }
+            _ => {}
+        }
+        self.in_transaction = false;
+        self.standalone = false;
+    }
+
+    fn commit(&mut self, event_time: u32, out: &mut VecDeque<SourceEvent>) {
+        self.finish_transaction();
+        out.push_back(SourceEvent::Commit {
+            position: self.position(),
+            event_time,
+        });
+    }
+
+    /// A definite error about `event`, naming where it is.
+    fn corrupt(&self, event: &Event, reason: String) -> Error {
+        let header = event.header();
+        let start = u64::from(header.log_pos()).saturating_sub(u64::from(header.event_size()));
+        let at = if header.log_pos() != 0 {
+            start
+        } else {
+            self.next_pos
+        };
+        Error::definite(format!("binlog {}:{at}: {reason}", self.file))
+    }
+}
+
+fn is_rows_event(t: u8) -> bool {
+    [
+        EventType::WRITE_ROWS_EVENT_V1,
+        EventType::UPDATE_ROWS_EVENT_V1,
+        EventType::DELETE_ROWS_EVENT_V1,
+        EventType::WRITE_ROWS_EVENT,
+        EventType::UPDATE_ROWS_EVENT,
+        EventType::DELETE_ROWS_EVENT,
+        EventType::PARTIAL_UPDATE_ROWS_EVENT,
+    ]
+    .iter()
+    .any(|e| *e as u8 == t)
+}
+
+fn decode_rows(
+    rows_event: &RowsEventData<'_>,
+    tme: &TableMapEvent<'_>,
+    schema: &TableSchema,
+) -> Result<Vec<RowChange>, Error> {
+    let mut changes = Vec::new();
+    for pair in rows_event.rows(tme) {
+        let (before, after) =
+            pair.map_err(|e| Error::definite(format!("{}: bad row image: {e}", schema.id)))?;
+        let before = before
+            .map(|image| decode::decode_binlog_row(&image, schema, None))
+            .transpose()?;
+        let after = after
+            .map(|image| decode::decode_binlog_row(&image, schema, before.as_ref()))
+            .transpose()?;
+        changes.push(match (before, after) {
+            (None, Some(after)) => RowChange::Insert { after },
+            (Some(before), Some(after)) => RowChange::Update { before, after },
+            (Some(before), None) => RowChange::Delete { before },
+            (None, None) => {
+                return Err(Error::definite(format!(
+                    "{}: an empty row change",
+                    schema.id
+                )))
+            }
+        });
+    }
+    Ok(changes)
+}
+
+/// Decompresses a TRANSACTION_PAYLOAD and counts its events (their headers must tile it).
+fn count_payload_events(event: &Event) -> Result<usize, String> {
+    guard("TRANSACTION_PAYLOAD", || {
+        let payload = event
+            .read_event::<TransactionPayloadEvent<'_>>()
+            .map_err(|e| e.to_string())?;
+        if payload.uncompressed_size() > MAX_PAYLOAD_BYTES {
+            return Err(format!(
+                "compressed transaction of {} bytes is too large",
+                payload.uncompressed_size()
+            ));
+        }
+        let mut bytes = Vec::new();
+        payload
+            .decompressed()
+            .and_then(|reader| reader.take(MAX_PAYLOAD_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(|error| format!("cannot decompress the transaction payload: {error}"))?;
+        let mut offset = 0;
+        let mut count = 0;
+        while offset < bytes.len() {
+            let size = bytes
+                .get(offset + 9..offset + 13)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+                .ok_or("truncated event header inside a compressed transaction")?;
+            if size < 19 || offset + size > bytes.len() {
+                return Err("malformed event inside a compressed transaction".into());
+            }
+            offset += size;
+            count += 1;
+        }
+        if count == 0 {
+            return Err("empty compressed transaction".into());
+        }
+        Ok(count)
+    })
+}
+
+/// Runs `parse` and turns a panic inside it (malformed input reaching an `unwrap` in
+/// `mysql_common`) into an error.
+pub fn guard<T>(what: &str, parse: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    match catch_unwind(AssertUnwindSafe(parse)) {
+        Ok(result) => result,
+        Err(_) => Err(format!("malformed {what} event (the parser failed)")),
+    }
+}
+
+/// 8-4-4-4-12 lower-case hex of a 16-byte UUID.
+fn uuid_text(sid: &[u8; 16]) -> String {
+    let hex: String = sid.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_text_is_dashed_hex() {
+        let sid = [
+            0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1, 0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42,
+            0x95, 0x62,
+        ];
+        assert_eq!(uuid_text(&sid), "3e11fa47-71ca-11e1-9e33-c80aa9429562");
+    }
+
+    #[test]
+    fn guard_turns_panics_into_errors() {
+        let result: Result<(), String> = guard("test", || panic!("boom"));
+        assert!(result.unwrap_err().contains("malformed test event"));
+    }
+}
