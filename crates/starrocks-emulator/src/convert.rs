@@ -13,7 +13,10 @@
 //! - DATETIME: a date, optionally followed by ` ` or `T` and `HH:MM:SS[.ffffff]`, or
 //!   `YYYYMMDDHHMMSS`; stored as `YYYY-MM-DD HH:MM:SS` plus `.ffffff` when the fraction is not 0.
 //! - CHAR/VARCHAR/STRING: UTF-8 text whose length in bytes fits the column (STRING = 65533).
-//! - VARBINARY: the field's bytes as they are, length-checked when the column has a length.
+//! - VARBINARY: a CSV field is base64-decoded the lenient way StarRocks' `base64_decode2` does
+//!   (see [`starrocks_base64_decode`]); text that does not decode is kept as it is, a field of only
+//!   whitespace is empty. A JSON value is taken as text (a string's bytes, a number's text, a
+//!   boolean as `1`/`0`). The length is checked on the stored bytes when the column has one.
 //! - JSON: CSV text must parse as JSON; a JSON-format field is taken as the JSON value itself (a
 //!   JSON string stays a string). Stored as compact JSON text.
 //!
@@ -81,19 +84,31 @@ pub fn type_name(ty: &ColumnType) -> String {
     }
 }
 
+/// A CSV field (`VarBinaryConverter::read_string` for VARBINARY).
 fn convert_text(bytes: &[u8], ty: &ColumnType) -> Result<Value, ConvertError> {
     match ty {
         ColumnType::Varbinary(max) => {
-            if let Some(max) = max {
-                if bytes.len() > *max as usize {
-                    return Err(ConvertError::TooLong {
-                        len: bytes.len(),
-                        max: *max,
-                    });
-                }
+            let start = bytes
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+                .unwrap_or(bytes.len());
+            if start == bytes.len() {
+                return Ok(Value::Bytes(Vec::new()));
             }
-            Ok(Value::Bytes(bytes.to_vec()))
+            // Why: StarRocks decodes from the first non-space byte and falls back to the whole
+            // field, leading spaces included, when that fails.
+            let decoded =
+                starrocks_base64_decode(&bytes[start..]).unwrap_or_else(|| bytes.to_vec());
+            check_bytes(decoded, *max)
         }
+        _ => convert_text_bytes(bytes, ty),
+    }
+}
+
+/// Text taken as it is (JSON values, and what the CSV converters parse).
+fn convert_text_bytes(bytes: &[u8], ty: &ColumnType) -> Result<Value, ConvertError> {
+    match ty {
+        ColumnType::Varbinary(max) => check_bytes(bytes.to_vec(), *max),
         _ => {
             let text = std::str::from_utf8(bytes).map_err(|_| ConvertError::Invalid)?;
             convert_str(text, ty)
@@ -101,19 +116,102 @@ fn convert_text(bytes: &[u8], ty: &ColumnType) -> Result<Value, ConvertError> {
     }
 }
 
+fn check_bytes(bytes: Vec<u8>, max: Option<u32>) -> Result<Value, ConvertError> {
+    match max {
+        Some(max) if bytes.len() > max as usize => Err(ConvertError::TooLong {
+            len: bytes.len(),
+            max,
+        }),
+        _ => Ok(Value::Bytes(bytes)),
+    }
+}
+
+/// StarRocks' `base64_decode2`, whose leniency decides what a CSV VARBINARY field stores:
+/// - decoding stops at a NUL byte; `\t`, `\n`, `\r` and space are skipped; `=` is skipped
+///   anywhere, except that one standing after a lone first character of a quantum and followed by
+///   something other than `=` is an error; any other byte outside the alphabet (`A-Za-z0-9+/`),
+///   bytes >= 0x80 included, is an error (`None`);
+/// - padding is not required: trailing bits that do not make a whole byte are dropped, so
+///   `QQ` is `A` and a single character decodes to nothing;
+/// - quirk kept: the decoder remembers the last character as its *decoded* value, and 61 is
+///   `'='`, so input whose last character is `=` or `9` while its final quantum holds a single
+///   character decodes to nothing.
+pub fn starrocks_base64_decode(input: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
+    let mut count = 0usize;
+    let mut pending = 0u8;
+    let mut last_is_pad = false;
+    for (index, &byte) in input.iter().enumerate() {
+        if byte == 0 {
+            last_is_pad = false;
+            break;
+        }
+        if byte >= 0x80 {
+            return None;
+        }
+        if byte == b'=' {
+            let next = input.get(index + 1);
+            if next.is_some_and(|n| *n != b'=') && count % 4 == 1 {
+                return None;
+            }
+            last_is_pad = true;
+            continue;
+        }
+        let sextet = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'\t' | b'\n' | b'\r' | b' ' => {
+                last_is_pad = false;
+                continue;
+            }
+            _ => return None,
+        };
+        last_is_pad = sextet == b'=';
+        match count % 4 {
+            0 => pending = sextet << 2,
+            1 => {
+                out.push(pending | (sextet >> 4));
+                pending = (sextet & 0x0f) << 4;
+            }
+            2 => {
+                out.push(pending | (sextet >> 2));
+                pending = (sextet & 0x03) << 6;
+            }
+            _ => out.push(pending | sextet),
+        }
+        count += 1;
+    }
+    if last_is_pad && count % 4 == 1 {
+        return Some(Vec::new());
+    }
+    Some(out)
+}
+
 fn convert_json(json: &serde_json::Value, ty: &ColumnType) -> Result<Value, ConvertError> {
     use serde_json::Value as J;
     match (ty, json) {
         (ColumnType::Json, value) => Ok(Value::Json(value.to_string())),
-        (_, J::String(s)) => convert_text(s.as_bytes(), ty),
+        (_, J::String(s)) => convert_text_bytes(s.as_bytes(), ty),
         (ColumnType::Boolean, J::Bool(b)) => Ok(Value::Bool(*b)),
+        // Why: StarRocks reads a JSON boolean into a string or binary column as `1`/`0`
+        // (`add_column_with_boolean_value`).
+        (
+            ColumnType::Char(_)
+            | ColumnType::Varchar(_)
+            | ColumnType::String
+            | ColumnType::Varbinary(_),
+            J::Bool(b),
+        ) => convert_text_bytes(if *b { b"1" } else { b"0" }, ty),
         (_, J::Bool(_)) if is_integer(ty) => Err(ConvertError::Invalid),
         (_, J::Bool(b)) => convert_str(if *b { "true" } else { "false" }, ty),
         (_, J::Number(n)) => convert_str(&n.to_string(), ty),
         (ColumnType::Char(_) | ColumnType::Varchar(_) | ColumnType::String, value) => {
             convert_str(&value.to_string(), ty)
         }
-        (ColumnType::Varbinary(_), value) => convert_text(value.to_string().as_bytes(), ty),
+        (ColumnType::Varbinary(_), value) => convert_text_bytes(value.to_string().as_bytes(), ty),
         _ => Err(ConvertError::Invalid),
     }
 }
@@ -152,7 +250,7 @@ fn convert_str(text: &str, ty: &ColumnType) -> Result<Value, ConvertError> {
         }
         ColumnType::Char(max) | ColumnType::Varchar(max) => check_len(text, *max),
         ColumnType::String => check_len(text, STRING_MAX_BYTES),
-        ColumnType::Varbinary(_) => convert_text(text.as_bytes(), ty),
+        ColumnType::Varbinary(_) => convert_text_bytes(text.as_bytes(), ty),
         ColumnType::Date => {
             let dt = parse_datetime(text.trim()).ok_or(ConvertError::Invalid)?;
             Ok(Value::Date(dt.date_string()))
@@ -502,6 +600,39 @@ mod tests {
         assert_eq!(
             text("2024-01-02 24:00:00", ColumnType::Datetime),
             Err(ConvertError::Invalid)
+        );
+    }
+
+    #[test]
+    fn varbinary_csv_is_base64_with_raw_fallback() {
+        let ty = ColumnType::Varbinary(Some(3));
+        assert_eq!(text("eHk=", ty.clone()), Ok(Value::Bytes(b"xy".to_vec())));
+        assert_eq!(text(" eHk", ty.clone()), Ok(Value::Bytes(b"xy".to_vec())));
+        assert_eq!(text("QQ", ty.clone()), Ok(Value::Bytes(b"A".to_vec())));
+        assert_eq!(text("Q", ty.clone()), Ok(Value::Bytes(Vec::new())));
+        assert_eq!(text("   ", ty.clone()), Ok(Value::Bytes(Vec::new())));
+        // Not base64: kept as it is.
+        assert_eq!(text("a-b", ty.clone()), Ok(Value::Bytes(b"a-b".to_vec())));
+        assert_eq!(
+            text("a-bc", ty.clone()),
+            Err(ConvertError::TooLong { len: 4, max: 3 })
+        );
+        assert_eq!(
+            starrocks_base64_decode(b"QUJD\nREVG"),
+            Some(b"ABCDEF".to_vec())
+        );
+        assert_eq!(starrocks_base64_decode(b"Q=Q"), None);
+        assert_eq!(starrocks_base64_decode(b"AAAA9"), Some(Vec::new()));
+        assert_eq!(starrocks_base64_decode(b"QUJD\0!!"), Some(b"ABC".to_vec()));
+        let json = serde_json::json!("eHk=");
+        assert_eq!(
+            convert(Field::Json(&json), &ty),
+            Err(ConvertError::TooLong { len: 4, max: 3 })
+        );
+        let json = serde_json::json!(true);
+        assert_eq!(
+            convert(Field::Json(&json), &ty),
+            Ok(Value::Bytes(b"1".to_vec()))
         );
     }
 

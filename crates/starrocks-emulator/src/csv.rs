@@ -1,11 +1,29 @@
-//! Splitting a CSV Stream Load body into rows and fields, StarRocks-style.
+//! Splitting a CSV Stream Load body into rows and fields, as StarRocks' BE does
+//! (`be/src/exec/csv_scanner.cpp`, `be/src/formats/csv/csv_reader.cpp`).
 //!
-//! - Rows end at `row_delimiter`, fields at `column_separator` (both byte strings of 1..=50
-//!   bytes). A trailing delimiter does not make an extra row; empty rows are skipped.
-//! - Without `enclose` there is no quoting: a separator inside a value makes an extra field.
-//! - With `enclose` (RFC 4180 style), an enclosed field may hold separators and delimiters, and a
-//!   doubled enclose byte stands for itself; `escape` makes the next byte literal.
-//! - `\N` (unenclosed) is NULL; an empty field is the empty string.
+//! - The body always ends with a row delimiter: one is added when it does not (the scanner's
+//!   `_fill_buffer`). `skip_header` skips that many delimiter-terminated lines, empty ones and
+//!   quotes included (`CSVReader::next_record(Record*)` in `_init_reader`).
+//! - Without `enclose` and `escape` (the plain reader): rows end at `row_delimiter`, fields at
+//!   `column_separator`; empty rows are skipped; `trim_space` trims spaces (only `' '`) on both
+//!   sides of every field.
+//! - With `enclose` or `escape` set (the state-machine reader, `CSVReader::more_rows`), the one
+//!   not given is the byte 0, so a NUL byte then acts as that character. Its rules, which this
+//!   follows step by step:
+//!   - A field opened by `enclose` runs to the next lone `enclose`, across separators and
+//!     delimiters; a doubled `enclose` inside stands for one. The closing `enclose` is removed by
+//!     dropping the field's last byte, so text after it (`"ab"cd`) loses its own last byte.
+//!   - In an unenclosed field an `enclose` byte is removed and the byte after it is kept as it is,
+//!     even a separator or delimiter byte.
+//!   - `escape` is removed and makes the next `enclose`, `escape`, separator or delimiter literal.
+//!     Before any other byte the escape is just removed (`\b` -> `b`), and inside an enclosed field
+//!     that also ends the enclosed part.
+//!   - `trim_space` skips spaces before a field, and ends an enclosed field at the first space after
+//!     its closing `enclose`; trailing spaces of unenclosed fields stay.
+//! - A field is NULL when its text, after enclose/escape removal and trimming, is exactly `\N`
+//!   (`NullableConverter::read_string`), so `"\N"` is NULL too; an empty field is the empty string.
+//! - Each row records whether its bytes are valid UTF-8; StarRocks filters rows that are not
+//!   (`Invalid UTF-8 row`).
 
 /// How to split a CSV body.
 #[derive(Debug, Clone)]
@@ -31,11 +49,13 @@ impl Default for CsvOptions {
     }
 }
 
-/// One CSV row: its raw bytes (for the error log) and its fields (`None` = `\N`).
+/// One CSV row: its raw bytes without the delimiter (for the error log), its fields (`None` =
+/// NULL) and whether StarRocks sees it as valid UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvRow {
     pub raw: Vec<u8>,
     pub fields: Vec<Option<Vec<u8>>>,
+    pub valid_utf8: bool,
 }
 
 /// Parses a separator header value: `\xHH..` or `0xHH..` is hex, anything else is literal bytes.
@@ -78,101 +98,334 @@ fn invalid_hex(value: &str) -> String {
 
 /// Splits `body` into rows.
 pub fn parse(body: &[u8], options: &CsvOptions) -> Vec<CsvRow> {
-    let mut rows = Vec::new();
+    let delim = options.row_delimiter.as_slice();
+    if body.is_empty() || delim.is_empty() {
+        return Vec::new();
+    }
+    let mut data = body.to_vec();
+    if !data.ends_with(delim) {
+        data.extend_from_slice(delim);
+    }
     let mut pos = 0;
-    while pos < body.len() {
-        let (row, next) = read_row(body, pos, options);
-        pos = next;
-        if row.raw.is_empty() {
+    for _ in 0..options.skip_header {
+        match find(&data, pos, delim) {
+            Some(at) => pos = at + delim.len(),
+            None => return Vec::new(),
+        }
+    }
+    if options.enclose.is_none() && options.escape.is_none() {
+        parse_plain(&data, pos, options)
+    } else {
+        Quoted::new(&data, options).parse(pos)
+    }
+}
+
+fn find(data: &[u8], from: usize, pattern: &[u8]) -> Option<usize> {
+    data.get(from..)?
+        .windows(pattern.len())
+        .position(|w| w == pattern)
+        .map(|i| from + i)
+}
+
+fn null_or(value: Vec<u8>) -> Option<Vec<u8>> {
+    if value == b"\\N" {
+        None
+    } else {
+        Some(value)
+    }
+}
+
+fn trim_spaces(value: &[u8]) -> &[u8] {
+    let start = value.iter().position(|b| *b != b' ').unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|b| *b != b' ')
+        .map_or(start, |i| i + 1);
+    &value[start..end.max(start)]
+}
+
+/// The plain reader: no quoting at all.
+fn parse_plain(data: &[u8], mut pos: usize, options: &CsvOptions) -> Vec<CsvRow> {
+    let delim = &options.row_delimiter;
+    let sep = &options.column_separator;
+    let mut rows = Vec::new();
+    while let Some(end) = find(data, pos, delim) {
+        let record = &data[pos..end];
+        pos = end + delim.len();
+        if record.is_empty() {
             continue;
         }
-        rows.push(row);
+        let mut fields = Vec::new();
+        let mut start = 0;
+        loop {
+            let (value, next) = match find(record, start, sep) {
+                Some(at) => (&record[start..at], Some(at + sep.len())),
+                None => (&record[start..], None),
+            };
+            let value = if options.trim_space {
+                trim_spaces(value)
+            } else {
+                value
+            };
+            fields.push(null_or(value.to_vec()));
+            match next {
+                Some(next) => start = next,
+                None => break,
+            }
+        }
+        rows.push(CsvRow {
+            raw: record.to_vec(),
+            fields,
+            valid_utf8: std::str::from_utf8(record).is_ok(),
+        });
     }
-    rows.into_iter().skip(options.skip_header).collect()
+    rows
 }
 
-fn starts_with_at(body: &[u8], pos: usize, pattern: &[u8]) -> bool {
-    !pattern.is_empty()
-        && body.len() >= pos + pattern.len()
-        && &body[pos..pos + pattern.len()] == pattern
+/// States of the enclose/escape reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Start,
+    Ordinary,
+    Enclose,
+    /// The byte after a removed `enclose` is taken as it is.
+    EncloseEscape,
+    Escape,
 }
 
-/// Reads one row starting at `start`; returns it and the position after its delimiter.
-fn read_row(body: &[u8], start: usize, options: &CsvOptions) -> (CsvRow, usize) {
-    let sep = &options.column_separator;
-    let delim = &options.row_delimiter;
-    let mut fields = Vec::new();
-    let mut field: Vec<u8> = Vec::new();
-    let mut enclosed = false;
-    let mut was_enclosed = false;
-    let mut pos = start;
-    let finish = |field: &mut Vec<u8>, was_enclosed: bool, fields: &mut Vec<Option<Vec<u8>>>| {
-        let mut value = std::mem::take(field);
-        if options.trim_space && !was_enclosed {
-            let trimmed = value.trim_ascii().to_vec();
-            value = trimmed;
+/// The enclose/escape reader over a body that ends with a row delimiter.
+struct Quoted<'a> {
+    data: &'a [u8],
+    sep: &'a [u8],
+    delim: &'a [u8],
+    enclose: u8,
+    escape: u8,
+    trim_space: bool,
+    rows: Vec<CsvRow>,
+    fields: Vec<Option<Vec<u8>>>,
+    /// Where the current field's bytes begin (after an opening `enclose`).
+    column_start: Option<usize>,
+    /// Positions of removed bytes (escapes, doubled or stray `enclose`).
+    removed: Vec<usize>,
+    enclosed: bool,
+    /// With `trim_space`: the first space after a closing `enclose`, where the field ends.
+    space_after_enclose: Option<usize>,
+}
+
+impl<'a> Quoted<'a> {
+    fn new(data: &'a [u8], options: &'a CsvOptions) -> Self {
+        Self {
+            data,
+            sep: &options.column_separator,
+            delim: &options.row_delimiter,
+            enclose: options.enclose.unwrap_or(0),
+            escape: options.escape.unwrap_or(0),
+            trim_space: options.trim_space,
+            rows: Vec::new(),
+            fields: Vec::new(),
+            column_start: None,
+            removed: Vec::new(),
+            enclosed: false,
+            space_after_enclose: None,
         }
-        if !was_enclosed && value == b"\\N" {
-            fields.push(None);
+    }
+
+    fn at(&self, pos: usize, pattern: &[u8]) -> bool {
+        !pattern.is_empty() && self.data[pos..].starts_with(pattern)
+    }
+
+    /// Ends the current field; `end` is the position after its terminator of `terminator_len`
+    /// bytes (at the end of the data, the row delimiter length is still subtracted, as StarRocks
+    /// does).
+    fn end_field(&mut self, end: usize, terminator_len: usize) {
+        let start = self.column_start.unwrap_or(end);
+        let stop = self.space_after_enclose.unwrap_or(end).max(start);
+        let mut value: Vec<u8> = (start..stop)
+            .filter(|i| !self.removed.contains(i))
+            .map(|i| self.data[i])
+            .collect();
+        let cut = match (self.enclosed, self.space_after_enclose.is_some()) {
+            (true, true) => 1,
+            (true, false) => terminator_len + 1,
+            (false, _) => terminator_len,
+        };
+        value.truncate(value.len().saturating_sub(cut));
+        self.fields.push(null_or(value));
+        self.removed.clear();
+        self.enclosed = false;
+        self.space_after_enclose = None;
+    }
+
+    fn end_row(&mut self, row_start: usize, end: usize) {
+        let start = self.column_start.unwrap_or(end);
+        let empty = self.fields.is_empty() && end.checked_sub(self.delim.len()) == Some(start);
+        if empty {
+            self.removed.clear();
+            self.enclosed = false;
+            self.space_after_enclose = None;
         } else {
-            fields.push(Some(value));
+            self.end_field(end, self.delim.len());
+            let span = &self.data[row_start..end];
+            let raw = span.strip_suffix(self.delim).unwrap_or(span);
+            self.rows.push(CsvRow {
+                raw: raw.to_vec(),
+                fields: std::mem::take(&mut self.fields),
+                valid_utf8: std::str::from_utf8(span).is_ok(),
+            });
         }
-    };
-    let end;
-    loop {
-        if pos >= body.len() {
-            end = pos;
-            break;
-        }
-        let byte = body[pos];
-        if enclosed {
-            if Some(byte) == options.escape && pos + 1 < body.len() {
-                field.push(body[pos + 1]);
-                pos += 2;
-            } else if Some(byte) == options.enclose {
-                if pos + 1 < body.len() && Some(body[pos + 1]) == options.enclose {
-                    field.push(byte);
-                    pos += 2;
-                } else {
-                    enclosed = false;
+        self.column_start = None;
+    }
+
+    fn parse(mut self, mut pos: usize) -> Vec<CsvRow> {
+        let data = self.data;
+        let (sep_len, delim_len) = (self.sep.len(), self.delim.len());
+        let mut state = State::Start;
+        let mut before = State::Start;
+        let mut row_start = pos;
+        loop {
+            if pos >= data.len() {
+                // The data ended inside a field (the added delimiter was taken as data).
+                if self.column_start.is_some() || !self.fields.is_empty() {
+                    self.end_row(row_start, data.len());
+                }
+                return self.rows;
+            }
+            match state {
+                State::Start => {
+                    if self.trim_space {
+                        while pos < data.len() && data[pos] == b' ' {
+                            pos += 1;
+                        }
+                        if pos >= data.len() {
+                            continue;
+                        }
+                    }
+                    self.column_start = Some(pos);
+                    if self.at(pos, self.delim) {
+                        pos += delim_len;
+                        self.end_row(row_start, pos);
+                        row_start = pos;
+                    } else if self.at(pos, self.sep) {
+                        pos += sep_len;
+                        self.end_field(pos, sep_len);
+                    } else if data[pos] == self.escape {
+                        before = State::Ordinary;
+                        state = State::Escape;
+                        self.removed.push(pos);
+                        pos += 1;
+                    } else if data[pos] == self.enclose {
+                        pos += 1;
+                        self.column_start = Some(pos);
+                        if pos >= data.len() {
+                            continue;
+                        }
+                        if data[pos] != self.enclose {
+                            state = State::Enclose;
+                            self.enclosed = true;
+                            continue;
+                        }
+                        // `""`: an empty enclosed field, or a doubled enclose starting a value.
+                        pos += 1;
+                        if pos >= data.len() {
+                            self.enclosed = true;
+                        } else if self.at(pos, self.delim) {
+                            self.enclosed = true;
+                            pos += delim_len;
+                            self.end_row(row_start, pos);
+                            row_start = pos;
+                        } else if self.at(pos, self.sep) {
+                            self.enclosed = true;
+                            pos += sep_len;
+                            self.end_field(pos, sep_len);
+                        } else {
+                            state = State::Ordinary;
+                        }
+                    } else {
+                        state = State::Ordinary;
+                        pos += 1;
+                    }
+                }
+                State::Enclose => {
+                    if data[pos] == self.enclose {
+                        pos += 1;
+                        if pos >= data.len() {
+                            continue;
+                        }
+                        before = State::Enclose;
+                        if data[pos] == self.enclose {
+                            state = State::EncloseEscape;
+                            self.removed.push(pos - 1);
+                        } else {
+                            state = State::Ordinary;
+                        }
+                    } else if data[pos] == self.escape {
+                        before = State::Enclose;
+                        state = State::Escape;
+                        self.removed.push(pos);
+                        pos += 1;
+                    } else {
+                        pos += 1;
+                    }
+                }
+                State::EncloseEscape => {
+                    state = before;
                     pos += 1;
                 }
-            } else {
-                field.push(byte);
-                pos += 1;
+                State::Escape => {
+                    if data[pos] == self.enclose || data[pos] == self.escape {
+                        state = before;
+                        pos += 1;
+                    } else if self.at(pos, self.delim) {
+                        state = before;
+                        pos += delim_len;
+                    } else if self.at(pos, self.sep) {
+                        state = before;
+                        pos += sep_len;
+                    } else {
+                        // Any other byte: the escape is dropped, the byte is ordinary.
+                        if self.trim_space && before == State::Enclose {
+                            if data[pos] == b' ' {
+                                self.space_after_enclose = Some(pos);
+                            }
+                            before = State::Ordinary;
+                        }
+                        state = State::Ordinary;
+                        pos += 1;
+                    }
+                }
+                State::Ordinary => {
+                    if self.trim_space && before == State::Enclose {
+                        if data[pos] == b' ' {
+                            self.space_after_enclose = Some(pos);
+                        }
+                        before = State::Ordinary;
+                    }
+                    if self.at(pos, self.delim) {
+                        pos += delim_len;
+                        self.end_row(row_start, pos);
+                        row_start = pos;
+                        state = State::Start;
+                    } else if self.at(pos, self.sep) {
+                        pos += sep_len;
+                        self.end_field(pos, sep_len);
+                        state = State::Start;
+                    } else if data[pos] == self.escape {
+                        before = State::Ordinary;
+                        state = State::Escape;
+                        self.removed.push(pos);
+                        pos += 1;
+                    } else if data[pos] == self.enclose {
+                        before = State::Ordinary;
+                        state = State::EncloseEscape;
+                        self.removed.push(pos);
+                        pos += 1;
+                    } else {
+                        pos += 1;
+                    }
+                }
             }
-            continue;
         }
-        if starts_with_at(body, pos, delim) {
-            end = pos;
-            pos += delim.len();
-            break;
-        }
-        if starts_with_at(body, pos, sep) {
-            finish(&mut field, was_enclosed, &mut fields);
-            was_enclosed = false;
-            pos += sep.len();
-            continue;
-        }
-        if field.is_empty() && !was_enclosed && Some(byte) == options.enclose {
-            enclosed = true;
-            was_enclosed = true;
-            pos += 1;
-            continue;
-        }
-        if Some(byte) == options.escape && pos + 1 < body.len() {
-            field.push(body[pos + 1]);
-            pos += 2;
-            continue;
-        }
-        field.push(byte);
-        pos += 1;
     }
-    let raw = body[start..end].to_vec();
-    if !raw.is_empty() {
-        finish(&mut field, was_enclosed, &mut fields);
-    }
-    (CsvRow { raw, fields }, pos)
 }
 
 #[cfg(test)]
@@ -227,6 +480,102 @@ mod tests {
             fields("1,\"a,\"\"b\"\"\nc\"\n", &quoted),
             vec![vec![Some("1".into()), Some("a,\"b\"\nc".into())]]
         );
+    }
+
+    fn quoted(escape: Option<u8>) -> CsvOptions {
+        CsvOptions {
+            column_separator: b",".to_vec(),
+            enclose: Some(b'"'),
+            escape,
+            ..CsvOptions::default()
+        }
+    }
+
+    #[test]
+    fn enclosed_null_marker_is_null() {
+        assert_eq!(
+            fields("1,\"\\N\",\\N,\"\"\n", &quoted(None)),
+            vec![vec![Some("1".into()), None, None, Some(String::new())]]
+        );
+        // An escape before `N` is removed, so `\N` with escape `\` is the text `N`.
+        assert_eq!(
+            fields("\\N,\\\\N\n", &quoted(Some(b'\\'))),
+            vec![vec![Some("N".into()), None]]
+        );
+    }
+
+    #[test]
+    fn stray_enclose_and_escape_rules() {
+        // A stray enclose is removed and the next byte is literal, even a separator.
+        assert_eq!(
+            fields("a\"b,a\",b,a\"\"b\n", &quoted(None)),
+            vec![vec![
+                Some("ab".into()),
+                Some("a,b".into()),
+                Some("a\"b".into())
+            ]]
+        );
+        // Text after a closing enclose loses its last byte (the "closing enclose" StarRocks cuts).
+        assert_eq!(
+            fields("\"ab\"cd,x\n", &quoted(None)),
+            vec![vec![Some("ab\"c".into()), Some("x".into())]]
+        );
+        // Escape before an ordinary byte: dropped.
+        assert_eq!(
+            fields("a\\bc,\\\\\n", &quoted(Some(b'\\'))),
+            vec![vec![Some("abc".into()), Some("\\".into())]]
+        );
+        // Without an escape header the escape is NUL.
+        assert_eq!(
+            fields("a\0,b,c\n", &quoted(None)),
+            vec![vec![Some("a,b".into()), Some("c".into())]]
+        );
+        // Escape set without enclose: NUL is the enclose.
+        let escape_only = CsvOptions {
+            column_separator: b",".to_vec(),
+            escape: Some(b'\\'),
+            ..CsvOptions::default()
+        };
+        assert_eq!(
+            fields("\0a,b\0,\"c\"\n", &escape_only),
+            vec![vec![Some("a,b".into()), Some("\"c\"".into())]]
+        );
+    }
+
+    #[test]
+    fn trim_space_rules() {
+        let plain = CsvOptions {
+            column_separator: b",".to_vec(),
+            trim_space: true,
+            ..CsvOptions::default()
+        };
+        assert_eq!(
+            fields(" a , \\N \n", &plain),
+            vec![vec![Some("a".into()), None]]
+        );
+        let quoted = CsvOptions {
+            trim_space: true,
+            ..quoted(None)
+        };
+        assert_eq!(
+            fields("  \" a \"  ,b  \n", &quoted),
+            vec![vec![Some(" a ".into()), Some("b  ".into())]]
+        );
+    }
+
+    #[test]
+    fn utf8_validity_and_skip_header() {
+        let rows = parse(
+            b"h\"1\nh2\n\n1\t\xff\n2\tok",
+            &CsvOptions {
+                skip_header: 3,
+                ..CsvOptions::default()
+            },
+        );
+        assert_eq!(rows.len(), 2);
+        assert!(!rows[0].valid_utf8);
+        assert!(rows[1].valid_utf8);
+        assert_eq!(rows[1].raw, b"2\tok");
     }
 
     #[test]

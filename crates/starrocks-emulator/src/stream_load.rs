@@ -667,6 +667,15 @@ pub(crate) fn compute(prepared: Box<PreparedLoad>, body: &[u8], read_ms: u64) ->
                     ));
                     continue;
                 }
+                // Why: StarRocks' CSV scanner filters a row that is not valid UTF-8 (after the
+                // column count check), whatever the column types.
+                if !row.valid_utf8 {
+                    computed.error_lines.push(format!(
+                        "Error: Invalid UTF-8 row. Row: {}",
+                        String::from_utf8_lossy(&row.raw)
+                    ));
+                    continue;
+                }
                 accept(&mut computed, &SourceRow::Csv(&row));
             }
         }

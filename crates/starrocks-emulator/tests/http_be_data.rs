@@ -514,7 +514,7 @@ fn typed_table() -> Table {
 async fn every_type_accepts_good_values() {
     let emu = emulator().await;
     create(&emu, "db1", typed_table());
-    let row = "1\ttrue\t-128\t32767\t-2147483648\t9223372036854775807\t18446744073709551615\t1.5\t-2.25e10\t123.456\tab\tabc\tlong text\txy\t2024-02-29\t2024-02-29 23:59:59.123456\t{\"k\": [1, 2]}\n";
+    let row = "1\ttrue\t-128\t32767\t-2147483648\t9223372036854775807\t18446744073709551615\t1.5\t-2.25e10\t123.456\tab\tabc\tlong text\teHk=\t2024-02-29\t2024-02-29 23:59:59.123456\t{\"k\": [1, 2]}\n";
     let answer = stream_load(
         &emu,
         "db1",
@@ -567,7 +567,7 @@ async fn every_type_rejects_what_starrocks_rejects() {
         (9, "1e2"),
         (10, "abc"),
         (11, "abcd"),
-        (13, "xyz"),
+        (13, "YWJj"),
         (14, "2023-02-29"),
         (14, "0000-00-00"),
         (15, "2024-01-01 25:00:00"),
