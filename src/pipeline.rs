@@ -37,7 +37,6 @@ use crate::error::{Error, Result};
 use crate::mapper::TableMapping;
 use crate::mapper::Op;
 use crate::metrics::{LoadOp, LoadOutcomeLabel, Metrics, SourceOp};
-use crate::position::Position;
 use crate::schema::{TableId, TableSchema};
 use crate::sink::batcher::{BatchLimits, Batcher, CommitTracker, Emitted, Job, LoadJob};
 use crate::sink::encode::{BodyFormat, Compression, Encoder, LoadFormat, RenderOptions, ZeroDatePolicy};
@@ -62,14 +61,23 @@ pub struct CheckReport {
     pub lines: Vec<String>,
 }
 
+impl std::fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for line in &self.lines {
+            writeln!(f, "{line}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Validates the source and target without replicating: preflight, table discovery, target
 /// verification.
 pub async fn check(config: &Config) -> Result<CheckReport> {
     let mut report = CheckReport::default();
-    let settings = crate::source::SourceSettings::from_config(&config.source);
+    let settings = source_settings(&config.source);
     let info = crate::source::preflight::check(&settings, None).await?;
     report.lines.push(format!(
-        "source {}:{}: {} {} (server_uuid {}, gtid {}, row metadata {})",
+        "source {}:{}: {:?} {} (server_uuid {}, gtid {}, row metadata {})",
         config.source.host,
         config.source.port,
         info.flavor,
@@ -144,7 +152,7 @@ async fn run_once(
     metrics: &Metrics,
 ) -> Result<()> {
     status.set_phase(Phase::Starting);
-    let settings = crate::source::SourceSettings::from_config(&config.source);
+    let settings = source_settings(&config.source);
     let saved = store.load_position()?;
     let info = crate::source::preflight::check(&settings, saved.as_ref()).await?;
     check_source_identity(store, &info)?;
@@ -176,13 +184,15 @@ async fn run_once(
         }
         None => match config.snapshot.mode {
             crate::config::SnapshotMode::Never => {
-                let position = crate::source::current_position(&settings).await?;
+                let mut conn = crate::source::connect::open(&settings).await?;
+                let position = crate::source::current_position(&mut conn).await?;
+                let _ = conn.disconnect().await;
                 info!(%position, "No checkpoint: starting at the source's current position.");
                 position
             }
             mode => {
                 return Err(Error::definite(format!(
-                    "snapshot.mode `{mode}` needs the initial snapshot, which this build does not implement yet"
+                    "snapshot.mode `{mode:?}` needs the initial snapshot, which this build does not implement yet"
                 ))
                 .with_hint("set snapshot.mode: never to start at the source's current position"))
             }
@@ -289,7 +299,7 @@ async fn discover_tables(
     config: &Config,
     settings: &crate::source::SourceSettings,
 ) -> Result<BTreeMap<TableId, Arc<TableSchema>>> {
-    let mut conn = settings.connect().await?;
+    let mut conn = crate::source::connect::open(settings).await?;
     let mut out = BTreeMap::new();
     for table in crate::source::schema_loader::list_tables(&mut conn).await? {
         if config.source.tables.matches(&table) {
@@ -590,7 +600,7 @@ async fn load(job: &LoadJob, table: Option<&TargetTable>, context: &LoaderContex
         Err(error)
             if !error.is_transient()
                 && context.target_config.strategy_on_error == ErrorStrategy::BatchDirtyData
-                && crate::sink::outcome::is_data_rejection(&error) =>
+                && crate::sink::dirty::is_data_rejection(&error) =>
         {
             let path = crate::sink::dirty::write_dirty_batch(
                 &context.target_config.dirty_data_dir,
@@ -614,6 +624,64 @@ async fn load(job: &LoadJob, table: Option<&TargetTable>, context: &LoaderContex
 async fn truncate(target: &TableId, context: &LoaderContext) -> Result<()> {
     let mut conn = connect_target(&context.target_config).await?;
     crate::target::truncate(&mut conn, target).await
+}
+
+/// Connection settings for the source from `source:`.
+fn source_settings(source: &crate::config::SourceConfig) -> crate::source::SourceSettings {
+    use crate::config::TlsMode as Config;
+    use crate::source::settings::TlsMode;
+    let mut settings = crate::source::SourceSettings::new(
+        source.host.clone(),
+        source.port,
+        source.user.clone(),
+        source.password.expose().to_string(),
+        source.server_id,
+    );
+    settings.tls = match source.tls {
+        Config::Disable => TlsMode::Disable,
+        Config::Prefer => TlsMode::Prefer,
+        Config::Require => TlsMode::Require,
+        Config::VerifyCa => TlsMode::VerifyCa,
+        Config::VerifyIdentity => TlsMode::VerifyIdentity,
+    };
+    settings.tls_ca_file = source.tls_ca_file.clone();
+    settings.heartbeat = source.heartbeat;
+    settings.read_timeout = source.read_timeout;
+    settings
+}
+
+/// The checkpoint must belong to this source. A checkpoint from another server is refused
+/// unless both use GTIDs of the same flavour (a GTID-compatible replica resumes by GTID).
+fn check_source_identity(
+    store: &CheckpointStore,
+    info: &crate::source::ServerInfo,
+) -> Result<()> {
+    use crate::checkpoint::{SourceFlavor, SourceIdentity};
+    let identity = SourceIdentity {
+        server_uuid: info
+            .server_uuid
+            .clone()
+            .unwrap_or_else(|| format!("server_id:{}", info.server_id)),
+        flavor: match info.flavor {
+            crate::source::Flavor::MySql => SourceFlavor::MySql,
+            crate::source::Flavor::MariaDb => SourceFlavor::MariaDb,
+        },
+    };
+    match store.source_identity()? {
+        Some(saved) if saved == identity => return Ok(()),
+        Some(saved) if saved.flavor == identity.flavor && info.gtid_enabled => {
+            warn!(saved = %saved.server_uuid, now = %identity.server_uuid, "The source server changed; resuming by GTID.");
+        }
+        Some(saved) => {
+            return Err(Error::definite(format!(
+                "the checkpoint in the state directory belongs to source {} ({:?}), but {} is {} ({:?})",
+                saved.server_uuid, saved.flavor, "this source", identity.server_uuid, identity.flavor
+            ))
+            .with_hint("point source.host at the original server, or run `mysql2starrocks reset` and re-snapshot"));
+        }
+        None => {}
+    }
+    store.save(&CheckpointUpdate { source_identity: Some(identity), ..CheckpointUpdate::default() })
 }
 
 /// A connection to the FE query port.
