@@ -336,7 +336,7 @@ impl EventDecoder {
                 .map_err(|e| e.to_string())?;
             let raw = rotate.name_raw();
             let name = if fake_before_format {
-                checksum::split_fake_rotate_name(event, raw)?
+                checksum::split_fake_rotate_name(event, raw)
             } else {
                 raw
             };
@@ -345,7 +345,11 @@ impl EventDecoder {
             Ok((name, rotate.position()))
         })
         .map_err(|reason| self.corrupt(event, reason))?;
-        if name.is_empty() || name.contains(['\0', '/']) {
+        let plausible = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_graphic() && c != '/' && c != '\\');
+        if !plausible {
             return Err(self.corrupt(event, format!("implausible binlog file name {name:?}")));
         }
         self.file = name;
