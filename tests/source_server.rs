@@ -656,3 +656,94 @@ async fn mariadb_ddl_is_reported_and_columns_stay_right() {
 async fn mysql97_ddl_is_reported_and_columns_stay_right() {
     ddl_is_reported_and_columns_stay_right(TestFlavor::MySql).await;
 }
+
+/// A source with semi-sync replication enabled is read as an ordinary asynchronous replica
+/// (mysql_async's issue #360 only hits replicas that ask for semi-sync).
+async fn semi_sync_source_is_read_asynchronously(flavor: TestFlavor) {
+    let server = server(flavor).await;
+    let mut admin = admin(&server).await;
+    if flavor == TestFlavor::MySql {
+        exec(
+            &mut admin,
+            "INSTALL PLUGIN rpl_semi_sync_source SONAME 'semisync_source.so'",
+        )
+        .await;
+        exec(&mut admin, "SET GLOBAL rpl_semi_sync_source_timeout = 100").await;
+        exec(&mut admin, "SET GLOBAL rpl_semi_sync_source_enabled = 1").await;
+    } else {
+        exec(&mut admin, "SET GLOBAL rpl_semi_sync_master_timeout = 100").await;
+        exec(&mut admin, "SET GLOBAL rpl_semi_sync_master_enabled = 1").await;
+    }
+    exec(&mut admin, "CREATE DATABASE m2s").await;
+    exec(&mut admin, "CREATE TABLE m2s.t (id INT PRIMARY KEY)").await;
+    let settings = settings(&server);
+    preflight::check(&settings, None).await.unwrap();
+    let mut conn = connect::open(&settings).await.unwrap();
+    let start = current_position(&mut conn).await.unwrap();
+    let mut reader = BinlogReader::start(settings, start, watch_db("m2s"))
+        .await
+        .unwrap();
+    for id in 1..=3 {
+        exec(&mut admin, &format!("INSERT INTO m2s.t VALUES ({id})")).await;
+    }
+    let events = read_until(&mut reader, |e| inserted_ids(e, "t").len() == 3).await;
+    assert_eq!(inserted_ids(&events, "t"), vec![1, 2, 3]);
+}
+
+#[tokio::test]
+async fn mariadb_semi_sync_source_is_read_asynchronously() {
+    semi_sync_source_is_read_asynchronously(TestFlavor::MariaDb).await;
+}
+
+#[tokio::test]
+async fn mysql97_semi_sync_source_is_read_asynchronously() {
+    semi_sync_source_is_read_asynchronously(TestFlavor::MySql).await;
+}
+
+/// MariaDB's compressed binlog events cannot be decoded: preflight refuses the setting, and a
+/// reader that meets such an event stops with a definite error instead of dropping it.
+#[tokio::test]
+async fn mariadb_compressed_binlog_events_are_refused() {
+    let server = server(TestFlavor::MariaDb).await;
+    let mut admin = admin(&server).await;
+    exec(&mut admin, "CREATE DATABASE m2s").await;
+    exec(
+        &mut admin,
+        "CREATE TABLE m2s.t (id INT PRIMARY KEY, v TEXT)",
+    )
+    .await;
+    let settings = settings(&server);
+    let mut conn = connect::open(&settings).await.unwrap();
+    let start = current_position(&mut conn).await.unwrap();
+    exec(&mut admin, "SET GLOBAL log_bin_compress = ON").await;
+    let error = preflight::check(&settings, None).await.unwrap_err();
+    assert!(error.message.contains("log_bin_compress"), "{error}");
+
+    let mut writer = server.admin_conn().await.unwrap();
+    exec(
+        &mut writer,
+        &format!("INSERT INTO m2s.t VALUES (1, '{}')", "x".repeat(500)),
+    )
+    .await;
+    let mut reader = BinlogReader::start(settings, start, watch_db("m2s"))
+        .await
+        .unwrap();
+    let error = tokio::time::timeout(DEADLINE, async {
+        loop {
+            if let Err(error) = reader.next().await {
+                return error;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(!error.is_transient());
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("log_bin_compress"),
+        "{error}"
+    );
+}
