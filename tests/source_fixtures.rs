@@ -1,6 +1,9 @@
 //! Binlog files written by real MySQL and MariaDB servers (`../shared/fixtures/binlogs`),
 //! decoded by the same event state machine the replica connection uses.
 
+// Scenarios are plain async functions called by the `#[tokio::test]`s: they unwrap like tests.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;

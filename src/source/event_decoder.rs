@@ -336,7 +336,7 @@ impl EventDecoder {
                 .map_err(|e| e.to_string())?;
             let raw = rotate.name_raw();
             let name = if fake_before_format {
-                checksum::split_fake_rotate_name(event, raw)?
+                checksum::split_fake_rotate_name(event, raw)
             } else {
                 raw
             };
@@ -345,7 +345,11 @@ impl EventDecoder {
             Ok((name, rotate.position()))
         })
         .map_err(|reason| self.corrupt(event, reason))?;
-        if name.is_empty() || name.contains(['\0', '/']) {
+        let plausible = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_graphic() && c != '/' && c != '\\');
+        if !plausible {
             return Err(self.corrupt(event, format!("implausible binlog file name {name:?}")));
         }
         self.file = name;
@@ -628,6 +632,90 @@ mod tests {
             0x95, 0x62,
         ];
         assert_eq!(uuid_text(&sid), "3e11fa47-71ca-11e1-9e33-c80aa9429562");
+    }
+
+    /// An event without checksum (the default format description has none).
+    fn event(event_type: u8, server_id: u32, log_pos: u32, data: &[u8]) -> Event {
+        use mysql_async::binlog::events::FormatDescriptionEvent;
+        use mysql_async::binlog::BinlogVersion;
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&1_700_000_000_u32.to_le_bytes());
+        bytes.push(event_type);
+        bytes.extend_from_slice(&server_id.to_le_bytes());
+        bytes.extend_from_slice(&((19 + data.len()) as u32).to_le_bytes());
+        bytes.extend_from_slice(&log_pos.to_le_bytes());
+        bytes.extend_from_slice(&0_u16.to_le_bytes());
+        bytes.extend_from_slice(data);
+        Event::read(
+            &FormatDescriptionEvent::new(BinlogVersion::Version4),
+            &bytes[..],
+        )
+        .unwrap()
+    }
+
+    fn maria_gtid(domain: u32, seq: u64) -> Vec<u8> {
+        let mut data = seq.to_le_bytes().to_vec();
+        data.extend_from_slice(&domain.to_le_bytes());
+        data.push(0x0c); // transactional, allow parallel
+        data.extend_from_slice(&[0; 6]);
+        data
+    }
+
+    #[test]
+    fn positions_advance_by_event_size_when_log_pos_is_zero() {
+        // MariaDB 11.4+ writes end_log_pos=0 inside transactions.
+        let start = Position {
+            file: "mysql-bin.000001".into(),
+            pos: 100,
+            gtid: Some(GtidState::MariaDb(crate::position::MariaGtidList::default())),
+        };
+        let watched: WatchedTables = Arc::new(|_: &TableId| false);
+        let mut decoder = EventDecoder::new(&start, Some(Flavor::MariaDb), watched, false);
+        let mut out = VecDeque::new();
+        decoder
+            .handle(
+                &event(mariadb::GTID_EVENT, 7, 0, &maria_gtid(0, 5)),
+                &mut out,
+            )
+            .unwrap();
+        assert!(decoder.in_transaction());
+        decoder
+            .handle(
+                &event(EventType::XID_EVENT as u8, 7, 0, &42_u64.to_le_bytes()),
+                &mut out,
+            )
+            .unwrap();
+        let Some(SourceEvent::Commit {
+            position,
+            event_time,
+        }) = out.pop_front()
+        else {
+            panic!("no commit: {out:?}")
+        };
+        assert_eq!(event_time, 1_700_000_000);
+        assert_eq!(position.pos, 100 + (19 + 19) + (19 + 8));
+        assert_eq!(
+            position.gtid,
+            Some(GtidState::MariaDb("0-7-5".parse().unwrap()))
+        );
+        // A non-zero log_pos is taken as it is.
+        decoder
+            .handle(
+                &event(mariadb::GTID_EVENT, 7, 500, &maria_gtid(0, 6)),
+                &mut out,
+            )
+            .unwrap();
+        decoder
+            .handle(
+                &event(EventType::XID_EVENT as u8, 7, 600, &43_u64.to_le_bytes()),
+                &mut out,
+            )
+            .unwrap();
+        let Some(SourceEvent::Commit { position, .. }) = out.pop_front() else {
+            panic!()
+        };
+        assert_eq!(position.pos, 600);
+        assert_eq!(position.to_string(), "mysql-bin.000001:600 (gtid 0-7-6)");
     }
 
     #[test]

@@ -143,6 +143,14 @@ pub async fn current_position(conn: &mut Conn) -> Result<Position, Error> {
     Ok(Position { file, pos, gtid })
 }
 
+/// [`current_position`] on a new connection made with `settings`.
+pub async fn current_position_at(settings: &SourceSettings) -> Result<Position, Error> {
+    let mut conn = connect::open(settings).await?;
+    let position = current_position(&mut conn).await;
+    let _ = conn.disconnect().await;
+    position
+}
+
 /// `SHOW BINARY LOG STATUS`, falling back to `SHOW MASTER STATUS`.
 pub(crate) async fn binary_log_status(conn: &mut Conn) -> Result<Option<Row>, Error> {
     match conn.query_first::<Row, _>("SHOW BINARY LOG STATUS").await {
