@@ -78,7 +78,9 @@ fn spawn_child(
             let status = child.0.wait().unwrap();
             panic!("child exited ({status}) before printing {marker:?}");
         }
-        if line.trim() == marker {
+        // Why ends_with: libtest prints "test <name> ... " without a newline before the test
+        // body runs, so the first line the child prints shares its line.
+        if line.trim_end().ends_with(marker) {
             return (child, stdout);
         }
     }
@@ -250,7 +252,7 @@ fn kill_9_right_after_save_keeps_the_checkpoint() {
             .unwrap();
         let epoch = store.next_epoch().unwrap();
         println!("epoch {epoch}");
-        println!("saved");
+        println!("child-saved");
         std::io::stdout().flush().unwrap();
         wait_for_parent();
         return;
@@ -259,7 +261,7 @@ fn kill_9_right_after_save_keeps_the_checkpoint() {
     let (mut child, _stdout) = spawn_child(
         "kill_9_right_after_save_keeps_the_checkpoint",
         dir.path(),
-        "saved",
+        "child-saved",
     );
     child.0.kill().unwrap(); // SIGKILL: no destructor, no RocksDB close.
     child.0.wait().unwrap();
@@ -289,7 +291,7 @@ fn another_process_holding_the_store_blocks_writers_but_not_readers() {
                 ..Default::default()
             })
             .unwrap();
-        println!("holding");
+        println!("child-holding");
         std::io::stdout().flush().unwrap();
         wait_for_parent();
         return;
@@ -298,7 +300,7 @@ fn another_process_holding_the_store_blocks_writers_but_not_readers() {
     let (mut child, mut stdout) = spawn_child(
         "another_process_holding_the_store_blocks_writers_but_not_readers",
         dir.path(),
-        "holding",
+        "child-holding",
     );
 
     let error = CheckpointStore::open(dir.path()).unwrap_err();
