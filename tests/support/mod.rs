@@ -302,11 +302,13 @@ pub async fn first_difference(
     for (source_table, target_table) in tables {
         let (db, table) = source_table.split_once('.').unwrap_or_else(|| panic!("{source_table}"));
         let (columns, key) = source_columns(source, db, table).await;
+        let (tdb, ttable) = target_table.split_once('.').unwrap_or_else(|| panic!("{target_table}"));
+        // The emulator, like StarRocks' FE for most clients, is queried with plain text queries.
         let target_columns: Vec<(String,)> = match target
-            .exec(
-                "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                target_table.split_once('.').unwrap_or_else(|| panic!("{target_table}")),
-            )
+            .query(format!(
+                "SELECT COLUMN_NAME FROM information_schema.COLUMNS \
+                 WHERE TABLE_SCHEMA = '{tdb}' AND TABLE_NAME = '{ttable}'"
+            ))
             .await
         {
             Ok(rows) => rows,
@@ -325,7 +327,6 @@ pub async fn first_difference(
             Ok(rows) => rows,
             Err(e) => return Some(format!("reading {source_table}: {e}")),
         };
-        let (tdb, ttable) = target_table.split_once('.').unwrap_or_else(|| panic!("{target_table}"));
         let target_rows: Vec<Row> = match target
             .query(format!("SELECT {list} FROM `{tdb}`.`{ttable}` ORDER BY {order}"))
             .await
