@@ -57,7 +57,11 @@ pub struct TableMapping {
 impl TableMapping {
     /// A mapping to `target`, whose columns are `target_columns`.
     pub fn new(target: TableId, target_columns: Vec<String>) -> Self {
-        TableMapping { target, target_columns, cached: None }
+        TableMapping {
+            target,
+            target_columns,
+            cached: None,
+        }
     }
 
     /// The projection for `schema`, computed once per distinct schema.
@@ -79,7 +83,11 @@ impl TableMapping {
         let mut source_indexes = Vec::new();
         let mut ignored_source_columns = Vec::new();
         for (index, column) in schema.columns.iter().enumerate() {
-            match self.target_columns.iter().find(|t| t.eq_ignore_ascii_case(&column.name)) {
+            match self
+                .target_columns
+                .iter()
+                .find(|t| t.eq_ignore_ascii_case(&column.name))
+            {
                 Some(target_name) => {
                     columns.push(target_name.clone());
                     source_indexes.push(index);
@@ -103,7 +111,11 @@ impl TableMapping {
             ))
             .with_hint("add a primary key to the source table or exclude it from source.tables"));
         }
-        Ok(Projection { columns: Arc::new(columns), source_indexes, ignored_source_columns })
+        Ok(Projection {
+            columns: Arc::new(columns),
+            source_indexes,
+            ignored_source_columns,
+        })
     }
 
     /// Appends the target operations for `change` to `out`.
@@ -115,7 +127,9 @@ impl TableMapping {
         out: &mut Vec<SinkOp>,
     ) -> Result<()> {
         match change {
-            RowChange::Insert { after } => out.push(project(schema, projection, Op::Upsert, after)?),
+            RowChange::Insert { after } => {
+                out.push(project(schema, projection, Op::Upsert, after)?)
+            }
             RowChange::Delete { before } => {
                 out.push(project(schema, projection, Op::Delete, before)?)
             }
@@ -143,7 +157,11 @@ fn project(schema: &TableSchema, projection: &Projection, op: Op, row: Row) -> R
     }
     let key = key_of(schema, &row)?;
     let values = if projection.source_indexes.len() == row.len()
-        && projection.source_indexes.iter().enumerate().all(|(i, &s)| i == s)
+        && projection
+            .source_indexes
+            .iter()
+            .enumerate()
+            .all(|(i, &s)| i == s)
     {
         row
     } else {
@@ -209,7 +227,15 @@ pub fn key_bytes<'a>(values: impl IntoIterator<Item = &'a Value>) -> Vec<u8> {
                 out.extend_from_slice(&year.to_be_bytes());
                 out.extend_from_slice(&[*month, *day]);
             }
-            Value::DateTime { year, month, day, hour, minute, second, micro } => {
+            Value::DateTime {
+                year,
+                month,
+                day,
+                hour,
+                minute,
+                second,
+                micro,
+            } => {
                 out.push(8);
                 out.extend_from_slice(&year.to_be_bytes());
                 out.extend_from_slice(&[*month, *day, *hour, *minute, *second]);
@@ -219,7 +245,13 @@ pub fn key_bytes<'a>(values: impl IntoIterator<Item = &'a Value>) -> Vec<u8> {
                 out.push(9);
                 out.extend_from_slice(&micros_since_epoch.to_be_bytes());
             }
-            Value::Time { negative, hours, minutes, seconds, micro } => {
+            Value::Time {
+                negative,
+                hours,
+                minutes,
+                seconds,
+                micro,
+            } => {
                 out.push(10);
                 out.push(u8::from(*negative));
                 out.extend_from_slice(&hours.to_be_bytes());
@@ -289,7 +321,9 @@ mod tests {
             .map_change(
                 &s,
                 &projection,
-                RowChange::Insert { after: vec![Value::Int(1), text("n"), text("x"), text("9")] },
+                RowChange::Insert {
+                    after: vec![Value::Int(1), text("n"), text("x"), text("9")],
+                },
                 &mut out,
             )
             .unwrap();
@@ -300,8 +334,10 @@ mod tests {
 
     #[test]
     fn dropped_source_column_is_left_out_of_loads() {
-        let mut mapping =
-            TableMapping::new(TableId::new("ods", "t"), vec!["id".into(), "a".into(), "b".into()]);
+        let mut mapping = TableMapping::new(
+            TableId::new("ods", "t"),
+            vec!["id".into(), "a".into(), "b".into()],
+        );
         let s = schema(&["id", "b"], vec![0]);
         let (projection, _) = mapping.projection(&s).unwrap();
         assert_eq!(*projection.columns, vec!["id", "b"]);
@@ -358,7 +394,10 @@ mod tests {
 
     #[test]
     fn key_bytes_separate_composite_boundaries_and_types() {
-        assert_ne!(key_bytes([&text("ab"), &text("c")]), key_bytes([&text("a"), &text("bc")]));
+        assert_ne!(
+            key_bytes([&text("ab"), &text("c")]),
+            key_bytes([&text("a"), &text("bc")])
+        );
         assert_ne!(key_bytes([&Value::Int(1)]), key_bytes([&Value::UInt(1)]));
         assert_eq!(key_bytes([&Value::Int(7)]), key_bytes([&Value::Int(7)]));
     }

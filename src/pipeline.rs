@@ -34,12 +34,14 @@ use crate::change::{DdlKind, SourceEvent};
 use crate::checkpoint::{CheckpointStore, CheckpointUpdate};
 use crate::config::{Config, ErrorStrategy};
 use crate::error::{Error, Result};
-use crate::mapper::TableMapping;
 use crate::mapper::Op;
+use crate::mapper::TableMapping;
 use crate::metrics::{LoadOp, LoadOutcomeLabel, Metrics, SourceOp};
 use crate::schema::{TableId, TableSchema};
 use crate::sink::batcher::{BatchLimits, Batcher, CommitTracker, Emitted, Job, LoadJob};
-use crate::sink::encode::{BodyFormat, Compression, Encoder, LoadFormat, RenderOptions, ZeroDatePolicy};
+use crate::sink::encode::{
+    BodyFormat, Compression, Encoder, LoadFormat, RenderOptions, ZeroDatePolicy,
+};
 use crate::sink::stream_load::{StreamLoadClient, StreamLoadSettings};
 use crate::source::binlog::BinlogReader;
 use crate::status::{Phase, PipelineStatus};
@@ -84,16 +86,27 @@ pub async fn check(config: &Config) -> Result<CheckReport> {
         info.version,
         info.server_uuid.as_deref().unwrap_or("-"),
         if info.gtid_enabled { "on" } else { "off" },
-        if info.row_metadata_full { "FULL" } else { "MINIMAL" },
+        if info.row_metadata_full {
+            "FULL"
+        } else {
+            "MINIMAL"
+        },
     ));
     let tables = discover_tables(config, &settings).await?;
     if tables.is_empty() {
-        report.lines.push("warning: no source table matches source.tables".to_string());
+        report
+            .lines
+            .push("warning: no source table matches source.tables".to_string());
     }
+    // With a checkpoint, columns added to the source by ignored DDL are not required.
+    let resuming = match CheckpointStore::open_read_only(&config.state_dir)? {
+        Some(store) => store.load_position()?.is_some(),
+        None => false,
+    };
     let mut target = connect_target(&config.target).await?;
     for schema in tables.values() {
         let target_id = config.routes.target_for(&schema.id);
-        let verified = verify_target(&mut target, &target_id, schema).await?;
+        let verified = verify_target(&mut target, &target_id, schema, resuming).await?;
         report.lines.push(format!(
             "table {} -> {}: ok ({} columns, key {})",
             schema.id,
@@ -111,7 +124,10 @@ pub async fn check(config: &Config) -> Result<CheckReport> {
 pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<()> {
     let status = Arc::new(PipelineStatus::new(Some(STALL_AFTER)));
     let metrics = Metrics::new();
-    let admin_state = crate::admin::AdminState { status: Arc::clone(&status), metrics: metrics.clone() };
+    let admin_state = crate::admin::AdminState {
+        status: Arc::clone(&status),
+        metrics: metrics.clone(),
+    };
     let (admin_addr, admin_task) = crate::admin::serve(config.admin.listen, admin_state).await?;
     let _admin_guard = AbortOnDrop(admin_task);
     info!(address = %admin_addr, "Admin endpoint listening.");
@@ -139,7 +155,11 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<()> 
             Err(error) => break Err(error),
         }
     };
-    status.set_phase(if result.is_ok() { Phase::Stopped } else { Phase::Failed });
+    status.set_phase(if result.is_ok() {
+        Phase::Stopped
+    } else {
+        Phase::Failed
+    });
     result
 }
 
@@ -162,18 +182,25 @@ async fn run_once(
     if !store.first_start_done()? {
         for sql in &config.target.pre_sql {
             info!(statement = %sql, "Running target.pre_sql.");
-            target.query_drop(sql).await.map_err(|e| {
-                Error::definite(format!("target.pre_sql `{sql}` failed: {e}"))
-            })?;
+            target
+                .query_drop(sql)
+                .await
+                .map_err(|e| Error::definite(format!("target.pre_sql `{sql}` failed: {e}")))?;
         }
-        store.save(&CheckpointUpdate { first_start_done: true, ..CheckpointUpdate::default() })?;
+        store.save(&CheckpointUpdate {
+            first_start_done: true,
+            ..CheckpointUpdate::default()
+        })?;
     }
     let mut mappings = BTreeMap::new();
     let mut target_tables = BTreeMap::new();
     for schema in tables.values() {
         let target_id = config.routes.target_for(&schema.id);
-        let verified = verify_target(&mut target, &target_id, schema).await?;
-        mappings.insert(schema.id.clone(), TableMapping::new(target_id.clone(), column_names(&verified)));
+        let verified = verify_target(&mut target, &target_id, schema, saved.is_some()).await?;
+        mappings.insert(
+            schema.id.clone(),
+            TableMapping::new(target_id.clone(), column_names(&verified)),
+        );
         target_tables.insert(target_id, Arc::new(verified));
     }
 
@@ -285,7 +312,15 @@ async fn run_once(
                 }
             }
         }
-        if let Err(error) = dispatch(&mut emitted, &mut loaders, &mut tracker, &target_tables, &mut last_event_time).await {
+        if let Err(error) = dispatch(
+            &mut emitted,
+            &mut loaders,
+            &mut tracker,
+            &target_tables,
+            &mut last_event_time,
+        )
+        .await
+        {
             break Err(error);
         }
     };
@@ -329,11 +364,16 @@ async fn handle_event(
             if !mappings.contains_key(&table.id) {
                 // A table created (or first written) after start-up that matches the filter.
                 let target_id = config.routes.target_for(&table.id);
-                let verified = verify_target(target, &target_id, &table).await?;
-                mappings.insert(table.id.clone(), TableMapping::new(target_id.clone(), column_names(&verified)));
+                let verified = verify_target(target, &target_id, &table, false).await?;
+                mappings.insert(
+                    table.id.clone(),
+                    TableMapping::new(target_id.clone(), column_names(&verified)),
+                );
                 target_tables.insert(target_id, Arc::new(verified));
             }
-            let Some(mapping) = mappings.get_mut(&table.id) else { return Ok(()) };
+            let Some(mapping) = mappings.get_mut(&table.id) else {
+                return Ok(());
+            };
             let (projection, new_projection) = mapping.projection(&table)?;
             if new_projection && !projection.ignored_source_columns.is_empty() {
                 warn!(table = %table.id, columns = ?projection.ignored_source_columns, "Source columns missing in the target are not replicated.");
@@ -353,22 +393,36 @@ async fn handle_event(
                 batcher.add(&target_id, &projection.columns, op, now, emitted);
             }
         }
-        SourceEvent::Commit { position, event_time } => {
+        SourceEvent::Commit {
+            position,
+            event_time,
+        } => {
             *last_event_time = Some(event_time);
             batcher.commit(position, now, emitted);
         }
         SourceEvent::Heartbeat { position } => {
             batcher.heartbeat(position, now, emitted);
         }
-        SourceEvent::Ddl { kind, tables, statement, position, .. } => {
-            let routed: Vec<&TableId> = tables.iter().filter(|t| mappings.contains_key(*t) || config.source.tables.matches(t)).collect();
+        SourceEvent::Ddl {
+            kind,
+            tables,
+            statement,
+            position,
+            ..
+        } => {
+            let routed: Vec<&TableId> = tables
+                .iter()
+                .filter(|t| mappings.contains_key(*t) || config.source.tables.matches(t))
+                .collect();
             if routed.is_empty() {
                 debug!(statement = %statement, "DDL on unreplicated tables ignored.");
                 batcher.commit_boundary_now(position, emitted);
                 return Ok(());
             }
             match kind {
-                DdlKind::Truncate if config.ddl.on_truncate == crate::config::TruncatePolicy::Apply => {
+                DdlKind::Truncate
+                    if config.ddl.on_truncate == crate::config::TruncatePolicy::Apply =>
+                {
                     for table in routed {
                         let target_id = config.routes.target_for(table);
                         info!(table = %table, target = %target_id, "TRUNCATE: flushing, then truncating the target.");
@@ -415,7 +469,10 @@ async fn dispatch(
                 let table = target_tables.get(job.target()).cloned();
                 loaders.send(job, table).await?;
             }
-            Emitted::Checkpoint { position, jobs_before } => {
+            Emitted::Checkpoint {
+                position,
+                jobs_before,
+            } => {
                 tracker.candidate(position, jobs_before, last_event_time.take());
             }
         }
@@ -443,8 +500,13 @@ fn advance_checkpoint(
     status: &PipelineStatus,
     metrics: &Metrics,
 ) -> Result<()> {
-    let Some((position, event_time)) = tracker.advance() else { return Ok(()) };
-    store.save(&CheckpointUpdate { position: Some(position.clone()), ..CheckpointUpdate::default() })?;
+    let Some((position, event_time)) = tracker.advance() else {
+        return Ok(());
+    };
+    store.save(&CheckpointUpdate {
+        position: Some(position.clone()),
+        ..CheckpointUpdate::default()
+    })?;
     debug!(%position, "Checkpoint advanced.");
     status.set_lag(lag_since(event_time));
     status.set_checkpoint(position);
@@ -454,7 +516,9 @@ fn advance_checkpoint(
 
 /// Time from a source commit timestamp to now (zero for heartbeats and clock skew).
 fn lag_since(event_time: Option<u32>) -> Duration {
-    let Some(event_time) = event_time else { return Duration::ZERO };
+    let Some(event_time) = event_time else {
+        return Duration::ZERO;
+    };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -476,7 +540,9 @@ async fn drain(
     loaders.close();
     let wait = async {
         while tracker.outstanding_jobs() > 0 {
-            let Some(result) = results.recv().await else { break };
+            let Some(result) = results.recv().await else {
+                break;
+            };
             handle_result(result, tracker, store, status, metrics)?;
         }
         advance_checkpoint(tracker, store, status, metrics)
@@ -484,7 +550,10 @@ async fn drain(
     match tokio::time::timeout(timeout, wait).await {
         Ok(result) => result,
         Err(_) => {
-            warn!(timeout_ms = timeout.as_millis() as u64, "Shutdown timeout: exiting without the last loads; they are replayed on restart.");
+            warn!(
+                timeout_ms = timeout.as_millis() as u64,
+                "Shutdown timeout: exiting without the last loads; they are replayed on restart."
+            );
             Ok(())
         }
     }
@@ -530,7 +599,8 @@ impl Loaders {
             None => {
                 let (tx, rx) = mpsc::channel(LOADER_QUEUE_CAPACITY);
                 let context = self.context.clone();
-                self.handles.push(tokio::spawn(run_loader(target.clone(), rx, context)));
+                self.handles
+                    .push(tokio::spawn(run_loader(target.clone(), rx, context)));
                 self.queues.insert(target.clone(), tx.clone());
                 tx
             }
@@ -576,13 +646,20 @@ async fn run_loader(
 async fn load(job: &LoadJob, table: Option<&TargetTable>, context: &LoaderContext) -> Result<()> {
     let label = label_for(&job.target, &context.run_id, job.id);
     let Some(table) = table else {
-        return Err(Error::definite(format!("no verified target table for {}", job.target)));
+        return Err(Error::definite(format!(
+            "no verified target table for {}",
+            job.target
+        )));
     };
     let columns = table.columns_for(&job.columns)?;
     let rows = job.rows.iter().map(|(op, row)| (*op, row.as_slice()));
     let body = context.encoder.encode(&job.target, &columns, rows)?;
     let started = Instant::now();
-    match context.client.load(&job.target.db, &job.target.table, &label, &body).await {
+    match context
+        .client
+        .load(&job.target.db, &job.target.table, &label, &body)
+        .await
+    {
         Ok(report) => {
             let deletes = job.rows.iter().filter(|(op, _)| *op == Op::Delete).count() as u64;
             let upserts = job.rows.len() as u64 - deletes;
@@ -611,12 +688,20 @@ async fn load(job: &LoadJob, table: Option<&TargetTable>, context: &LoaderContex
             )?;
             warn!(table = %job.target, %label, path = %path.display(), %error, "Rejected batch written to the dirty-data directory.");
             context.metrics.dirty_batch(&job.target);
-            context.metrics.load_finished(&job.target, LoadOutcomeLabel::Dirty, started.elapsed());
+            context
+                .metrics
+                .load_finished(&job.target, LoadOutcomeLabel::Dirty, started.elapsed());
             Ok(())
         }
         Err(error) => {
-            context.metrics.load_finished(&job.target, LoadOutcomeLabel::Failed, started.elapsed());
-            Err(error.context(format!("loading {} rows into {} (label {label})", job.rows.len(), job.target)))
+            context
+                .metrics
+                .load_finished(&job.target, LoadOutcomeLabel::Failed, started.elapsed());
+            Err(error.context(format!(
+                "loading {} rows into {} (label {label})",
+                job.rows.len(),
+                job.target
+            )))
         }
     }
 }
@@ -652,10 +737,7 @@ fn source_settings(source: &crate::config::SourceConfig) -> crate::source::Sourc
 
 /// The checkpoint must belong to this source. A checkpoint from another server is refused
 /// unless both use GTIDs of the same flavour (a GTID-compatible replica resumes by GTID).
-fn check_source_identity(
-    store: &CheckpointStore,
-    info: &crate::source::ServerInfo,
-) -> Result<()> {
+fn check_source_identity(store: &CheckpointStore, info: &crate::source::ServerInfo) -> Result<()> {
     use crate::checkpoint::{SourceFlavor, SourceIdentity};
     let identity = SourceIdentity {
         server_uuid: info
@@ -681,7 +763,10 @@ fn check_source_identity(
         }
         None => {}
     }
-    store.save(&CheckpointUpdate { source_identity: Some(identity), ..CheckpointUpdate::default() })
+    store.save(&CheckpointUpdate {
+        source_identity: Some(identity),
+        ..CheckpointUpdate::default()
+    })
 }
 
 /// A connection to the FE query port.
@@ -689,18 +774,39 @@ async fn connect_target(target: &crate::config::TargetConfig) -> Result<mysql_as
     let address = target.query_address.to_string();
     let opts = crate::target::query_opts(&address, &target.user, target.password.expose())?;
     mysql_async::Conn::new(opts).await.map_err(|e| {
-        Error::transient(format!("cannot connect to the StarRocks FE at target.query_address {address}: {e}"))
+        Error::transient(format!(
+            "cannot connect to the StarRocks FE at target.query_address {address}: {e}"
+        ))
     })
 }
 
-/// Verifies that `target` can receive every column of `source`.
+/// Verifies that `target` is a primary-key table that can receive `source`.
+///
+/// On a first start every source column must exist in the target. When resuming (`resuming`),
+/// source columns the target lacks were added by DDL that the policy ignored: they are left out
+/// with a warning, exactly as while running, and only the key columns are required.
 async fn verify_target(
     conn: &mut mysql_async::Conn,
     target: &TableId,
     source: &TableSchema,
+    resuming: bool,
 ) -> Result<TargetTable> {
-    let columns: Vec<String> = source.columns.iter().map(|c| c.name.clone()).collect();
-    crate::target::verify_table(conn, target, source, &columns).await
+    let required: Vec<String> = if resuming {
+        source.key_names().into_iter().map(str::to_string).collect()
+    } else {
+        source.columns.iter().map(|c| c.name.clone()).collect()
+    };
+    let verified = crate::target::verify_table(conn, target, source, &required).await?;
+    let missing: Vec<&str> = source
+        .columns
+        .iter()
+        .filter(|c| verified.column(&c.name).is_none())
+        .map(|c| c.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        warn!(table = %source.id, target = %target, columns = ?missing, "Source columns missing in the target are not replicated (DDL ignored earlier).");
+    }
+    Ok(verified)
 }
 
 fn column_names(table: &TargetTable) -> Vec<String> {
@@ -722,7 +828,11 @@ fn encoder_for(target: &crate::config::TargetConfig) -> Encoder {
             Some(crate::config::Compression::Zstd) => Compression::Zstd,
             Some(crate::config::Compression::Lz4Frame) => Compression::Lz4Frame,
         },
-        extra_headers: target.load_props.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        extra_headers: target
+            .load_props
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     };
     let render = RenderOptions {
         timestamp_tz: target.timestamp_time_zone.clone(),
@@ -745,9 +855,24 @@ fn stream_load_settings(target: &crate::config::TargetConfig) -> StreamLoadSetti
 /// `m2s_<db>_<table>_<run>_<job>`, within StarRocks' `^[-\w]{1,128}$`.
 fn label_for(target: &TableId, run_id: &str, job_id: u64) -> String {
     let clean = |s: &str| -> String {
-        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).take(40).collect()
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(40)
+            .collect()
     };
-    format!("m2s_{}_{}_{}_{}", clean(&target.db), clean(&target.table), run_id, job_id)
+    format!(
+        "m2s_{}_{}_{}_{}",
+        clean(&target.db),
+        clean(&target.table),
+        run_id,
+        job_id
+    )
 }
 
 /// A random id for this run of the pipeline (labels of different runs never collide).
@@ -779,7 +904,12 @@ mod tests {
         let label = label_for(&t, "abc123", 42);
         assert_eq!(label, label_for(&t, "abc123", 42));
         assert!(label.len() <= 128);
-        assert!(label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'), "{label}");
+        assert!(
+            label
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+            "{label}"
+        );
         assert_ne!(new_run_id(), "");
     }
 }

@@ -29,8 +29,11 @@ const TARGET_TABLES: &[&str] = &[
      DISTRIBUTED BY HASH(code)",
 ];
 
-const PAIRS: &[(&str, &str)] =
-    &[("shop.orders", "shop.orders"), ("shop.lines", "shop.lines"), ("shop.tags", "shop.tags")];
+const PAIRS: &[(&str, &str)] = &[
+    ("shop.orders", "shop.orders"),
+    ("shop.lines", "shop.lines"),
+    ("shop.tags", "shop.tags"),
+];
 
 async fn shop_bed(flavor: Flavor) -> Bed {
     let bed = Bed::start(flavor).await;
@@ -55,14 +58,28 @@ async fn workload(bed: &Bed, round: u32) {
             "INSERT INTO shop.lines VALUES ({id}, 1, 'sku-{i}', {i}), ({id}, 2, 'sku-x', 1)"
         ));
     }
-    statements.push(format!("INSERT INTO shop.tags VALUES ('a{round}', 'first'), ('b{round}', NULL)"));
+    statements.push(format!(
+        "INSERT INTO shop.tags VALUES ('a{round}', 'first'), ('b{round}', NULL)"
+    ));
     statements.push("COMMIT".to_string());
-    statements.push(format!("UPDATE shop.orders SET amount = amount * 2 WHERE id % 3 = 0 AND id >= {base}"));
-    statements.push(format!("DELETE FROM shop.lines WHERE line = 2 AND order_id % 5 = 0 AND order_id >= {base}"));
+    statements.push(format!(
+        "UPDATE shop.orders SET amount = amount * 2 WHERE id % 3 = 0 AND id >= {base}"
+    ));
+    statements.push(format!(
+        "DELETE FROM shop.lines WHERE line = 2 AND order_id % 5 = 0 AND order_id >= {base}"
+    ));
     // Key changes, also one that only changes case.
-    statements.push(format!("UPDATE shop.orders SET id = id + 500 WHERE id = {}", base + 1));
-    statements.push(format!("UPDATE shop.tags SET code = 'A{round}' WHERE code = 'a{round}'"));
-    statements.push(format!("UPDATE shop.lines SET line = 9 WHERE order_id = {} AND line = 1", base + 2));
+    statements.push(format!(
+        "UPDATE shop.orders SET id = id + 500 WHERE id = {}",
+        base + 1
+    ));
+    statements.push(format!(
+        "UPDATE shop.tags SET code = 'A{round}' WHERE code = 'a{round}'"
+    ));
+    statements.push(format!(
+        "UPDATE shop.lines SET line = 9 WHERE order_id = {} AND line = 1",
+        base + 2
+    ));
     statements.push(format!("DELETE FROM shop.orders WHERE id = {}", base + 3));
     let refs: Vec<&str> = statements.iter().map(String::as_str).collect();
     bed.source_exec(&refs).await;
@@ -92,11 +109,17 @@ async fn resumes_after_restart_and_kill9(flavor: Flavor) {
     workload(&bed, 2).await;
     let mut daemon = Daemon::spawn(&config);
     daemon.wait_ready().await;
-    assert!(daemon.log().contains("Resuming from the checkpoint"), "{}", daemon.log());
+    assert!(
+        daemon.log().contains("Resuming from the checkpoint"),
+        "{}",
+        daemon.log()
+    );
     assert_converges(&bed, Some(&mut daemon), PAIRS).await;
 
     // kill -9 while loads are slow (before the checkpoint can move), then more writes.
-    bed.emulator.faults().add(FaultRule::once(FaultAction::Delay { ms: 3000 }).times(0));
+    bed.emulator
+        .faults()
+        .add(FaultRule::once(FaultAction::Delay { ms: 3000 }).times(0));
     workload(&bed, 3).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     daemon.kill9().await;
@@ -122,8 +145,12 @@ async fn survives_target_faults(flavor: Flavor) {
         .times(2),
     );
     faults.add(FaultRule::once(FaultAction::TooManyVersions));
-    faults.add(FaultRule::once(FaultAction::PublishTimeout { visible_after_ms: 200 }));
-    faults.add(FaultRule::once(FaultAction::ResetMidBody { after_bytes: 10 }));
+    faults.add(FaultRule::once(FaultAction::PublishTimeout {
+        visible_after_ms: 200,
+    }));
+    faults.add(FaultRule::once(FaultAction::ResetMidBody {
+        after_bytes: 10,
+    }));
     faults.add(FaultRule::once(FaultAction::NoBackendAlive));
     faults.add(FaultRule::once(FaultAction::KeepRunning { ms: 1500 }));
     workload(&bed, 1).await;
@@ -165,7 +192,8 @@ async fn truncate_and_ddl_policies(flavor: Flavor) {
     let config = bed.write_config(&["shop.*"], "", "ddl:\n  on_other: fail");
     let mut daemon = Daemon::spawn(&config);
     daemon.wait_ready().await;
-    bed.source_exec(&["ALTER TABLE shop.tags ADD COLUMN more INT"]).await;
+    bed.source_exec(&["ALTER TABLE shop.tags ADD COLUMN more INT"])
+        .await;
     let (code, log) = daemon.wait_exit(Duration::from_secs(60)).await;
     assert_eq!(code, Some(2), "{log}");
     assert!(log.contains("ADD COLUMN more"), "{log}");
@@ -185,20 +213,30 @@ async fn big_transaction_with_small_batches(flavor: Flavor) {
                 format!("({id}, 'c{id}', {id}.01, NULL, NULL)")
             })
             .collect();
-        statements.push(format!("INSERT INTO shop.orders VALUES {}", values.join(",")));
+        statements.push(format!(
+            "INSERT INTO shop.orders VALUES {}",
+            values.join(",")
+        ));
     }
     statements.push("COMMIT".to_string());
     let refs: Vec<&str> = statements.iter().map(String::as_str).collect();
     bed.source_exec(&refs).await;
     assert_converges(&bed, Some(&mut daemon), &[("shop.orders", "shop.orders")]).await;
     let loads = bed.emulator.loads();
-    assert!(loads.iter().filter(|l| l.port == "be").count() >= 40, "the transaction was cut into many loads");
+    assert!(
+        loads.iter().filter(|l| l.port == "be").count() >= 40,
+        "the transaction was cut into many loads"
+    );
     assert_eq!(daemon.terminate().await, Some(0));
 }
 
 async fn refuses_non_pk_target_and_bad_config(flavor: Flavor) {
     let bed = Bed::start(flavor).await;
-    bed.source_exec(&["CREATE DATABASE d", "CREATE TABLE d.t (id INT PRIMARY KEY, v INT)"]).await;
+    bed.source_exec(&[
+        "CREATE DATABASE d",
+        "CREATE TABLE d.t (id INT PRIMARY KEY, v INT)",
+    ])
+    .await;
     bed.target_exec(&[
         "CREATE DATABASE d",
         "CREATE TABLE d.t (id INT NOT NULL, v INT) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id)",
@@ -211,10 +249,20 @@ async fn refuses_non_pk_target_and_bad_config(flavor: Flavor) {
         .output()
         .await
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(output.status.code(), Some(2), "{text}");
-    assert!(text.contains("d.t") && text.to_lowercase().contains("primary key"), "{text}");
-    assert!(!text.contains(testbed::REPL_PASSWORD), "no password in output: {text}");
+    assert!(
+        text.contains("d.t") && text.to_lowercase().contains("primary key"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(testbed::REPL_PASSWORD),
+        "no password in output: {text}"
+    );
 
     let config = bed.write_config(&["d.*"], "  max_batch_rows: 0", "");
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_mysql2starrocks"))

@@ -85,7 +85,10 @@ pub struct LoadJob {
 pub enum Emitted {
     Job(Job),
     /// `position` may be checkpointed once all jobs with id < `jobs_before` succeeded.
-    Checkpoint { position: Position, jobs_before: u64 },
+    Checkpoint {
+        position: Position,
+        jobs_before: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -98,7 +101,12 @@ struct TableBuffer {
 
 impl TableBuffer {
     fn new(columns: Arc<Vec<String>>) -> Self {
-        TableBuffer { columns, index: HashMap::new(), rows: Vec::new(), approx_bytes: 0 }
+        TableBuffer {
+            columns,
+            index: HashMap::new(),
+            rows: Vec::new(),
+            approx_bytes: 0,
+        }
     }
 }
 
@@ -158,9 +166,12 @@ impl Batcher {
             // The column list changed (schema change): rows with different columns cannot share
             // a load, so what is buffered goes first.
             self.seal_table(target, out);
-            self.buffers.insert(target.clone(), TableBuffer::new(Arc::clone(columns)));
+            self.buffers
+                .insert(target.clone(), TableBuffer::new(Arc::clone(columns)));
         }
-        let Some(buffer) = self.buffers.get_mut(target) else { return };
+        let Some(buffer) = self.buffers.get_mut(target) else {
+            return;
+        };
         let size = approx_row_bytes(&op.values);
         match buffer.index.get(&op.key) {
             Some(&i) => {
@@ -207,7 +218,10 @@ impl Batcher {
     pub fn truncate(&mut self, target: &TableId, position: Position, out: &mut Vec<Emitted>) {
         self.seal_table(target, out);
         let id = self.take_job_id();
-        out.push(Emitted::Job(Job::Truncate { id, target: target.clone() }));
+        out.push(Emitted::Job(Job::Truncate {
+            id,
+            target: target.clone(),
+        }));
         self.commit_boundary_now(position, out);
     }
 
@@ -224,13 +238,19 @@ impl Batcher {
         self.seal_all(out);
     }
 
-    /// When the next time-based flush is due, if rows are buffered.
+    /// When the next time-based flush can happen: only between transactions and only if rows are
+    /// buffered. Inside a transaction there is none — a timer that fired there could not cut
+    /// anything and would only spin the caller's loop.
     pub fn flush_deadline(&self) -> Option<Instant> {
+        if self.in_transaction {
+            return None;
+        }
         self.oldest_row_at.map(|t| t + self.limits.flush_interval)
     }
 
     fn flush_due(&self, now: Instant) -> bool {
-        self.flush_deadline().is_some_and(|deadline| now >= deadline)
+        self.oldest_row_at
+            .is_some_and(|t| now >= t + self.limits.flush_interval)
     }
 
     fn take_job_id(&mut self) -> u64 {
@@ -240,7 +260,9 @@ impl Batcher {
     }
 
     fn seal_table(&mut self, target: &TableId, out: &mut Vec<Emitted>) {
-        let Some(buffer) = self.buffers.remove(target) else { return };
+        let Some(buffer) = self.buffers.remove(target) else {
+            return;
+        };
         if buffer.rows.is_empty() {
             return;
         }
@@ -264,7 +286,10 @@ impl Batcher {
         }
         self.oldest_row_at = None;
         if let Some(position) = self.pending_boundary.take() {
-            out.push(Emitted::Checkpoint { position, jobs_before: self.next_job_id });
+            out.push(Emitted::Checkpoint {
+                position,
+                jobs_before: self.next_job_id,
+            });
         }
     }
 }
@@ -306,7 +331,8 @@ impl CommitTracker {
     /// A candidate from the batcher; `event_time` is the source timestamp of the transaction
     /// that ends there (None for heartbeats), used for the replication lag.
     pub fn candidate(&mut self, position: Position, jobs_before: u64, event_time: Option<u32>) {
-        self.candidates.push_back((position, jobs_before, event_time));
+        self.candidates
+            .push_back((position, jobs_before, event_time));
     }
 
     /// Jobs not yet succeeded.
@@ -324,7 +350,10 @@ impl CommitTracker {
             if !eligible {
                 break;
             }
-            newest = self.candidates.pop_front().map(|(position, _, time)| (position, time));
+            newest = self
+                .candidates
+                .pop_front()
+                .map(|(position, _, time)| (position, time));
         }
         newest
     }
@@ -335,11 +364,19 @@ mod tests {
     use super::*;
 
     fn limits(max_rows: usize) -> BatchLimits {
-        BatchLimits { max_rows, max_bytes: 1 << 30, flush_interval: Duration::from_secs(1) }
+        BatchLimits {
+            max_rows,
+            max_bytes: 1 << 30,
+            flush_interval: Duration::from_secs(1),
+        }
     }
 
     fn pos(n: u64) -> Position {
-        Position { file: "binlog.000001".into(), pos: n, gtid: None }
+        Position {
+            file: "binlog.000001".into(),
+            pos: n,
+            gtid: None,
+        }
     }
 
     fn op(key: i64, value: &str, kind: Op) -> SinkOp {
@@ -385,7 +422,13 @@ mod tests {
                 (Op::Delete, vec![Value::Int(2), Value::Text("b".into())]),
             ]
         );
-        assert_eq!(out.last(), Some(&Emitted::Checkpoint { position: pos(10), jobs_before: 1 }));
+        assert_eq!(
+            out.last(),
+            Some(&Emitted::Checkpoint {
+                position: pos(10),
+                jobs_before: 1
+            })
+        );
     }
 
     #[test]
@@ -401,7 +444,13 @@ mod tests {
         assert!(out.iter().all(|e| matches!(e, Emitted::Job(_))));
         b.commit(pos(99), now + Duration::from_secs(5), &mut out);
         assert_eq!(jobs(&out).len(), 4);
-        assert_eq!(out.last(), Some(&Emitted::Checkpoint { position: pos(99), jobs_before: 4 }));
+        assert_eq!(
+            out.last(),
+            Some(&Emitted::Checkpoint {
+                position: pos(99),
+                jobs_before: 4
+            })
+        );
     }
 
     #[test]
@@ -409,7 +458,13 @@ mod tests {
         let mut b = Batcher::new(limits(3), 7);
         let mut out = Vec::new();
         b.commit(pos(5), Instant::now(), &mut out);
-        assert_eq!(out, vec![Emitted::Checkpoint { position: pos(5), jobs_before: 7 }]);
+        assert_eq!(
+            out,
+            vec![Emitted::Checkpoint {
+                position: pos(5),
+                jobs_before: 7
+            }]
+        );
     }
 
     #[test]
@@ -421,8 +476,12 @@ mod tests {
         b.commit(pos(1), now, &mut out);
         out.clear();
         b.add(&t, &cols(), op(1, "a", Op::Upsert), now, &mut out);
+        assert_eq!(b.flush_deadline(), None, "no timer inside a transaction");
         b.tick(now + Duration::from_secs(5), &mut out);
-        assert!(out.is_empty(), "inside a transaction nothing is cut by time");
+        assert!(
+            out.is_empty(),
+            "inside a transaction nothing is cut by time"
+        );
         b.commit(pos(2), now + Duration::from_secs(5), &mut out);
         assert_eq!(jobs(&out).len(), 1);
     }
@@ -438,7 +497,11 @@ mod tests {
         b.add(
             &t,
             &other,
-            SinkOp { op: Op::Upsert, key: vec![1], values: vec![Value::Int(1)] },
+            SinkOp {
+                op: Op::Upsert,
+                key: vec![1],
+                values: vec![Value::Int(1)],
+            },
             now,
             &mut out,
         );
@@ -457,7 +520,13 @@ mod tests {
         b.truncate(&t, pos(2), &mut out);
         assert!(matches!(out[0], Emitted::Job(Job::Load(ref j)) if j.id == 0));
         assert!(matches!(out[1], Emitted::Job(Job::Truncate { id: 1, .. })));
-        assert_eq!(out[2], Emitted::Checkpoint { position: pos(2), jobs_before: 2 });
+        assert_eq!(
+            out[2],
+            Emitted::Checkpoint {
+                position: pos(2),
+                jobs_before: 2
+            }
+        );
     }
 
     #[test]

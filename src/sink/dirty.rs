@@ -29,14 +29,21 @@ pub fn write_dirty_batch(
     error: &Error,
 ) -> Result<PathBuf> {
     let io_error = |what: &str, e: std::io::Error| {
-        Error::definite(format!("target.dirty_data_dir {}: cannot {what}: {e}", dir.display()))
-            .with_hint("make the directory writable, or use strategy_on_error: exit")
+        Error::definite(format!(
+            "target.dirty_data_dir {}: cannot {what}: {e}",
+            dir.display()
+        ))
+        .with_hint("make the directory writable, or use strategy_on_error: exit")
     };
     std::fs::create_dir_all(dir).map_err(|e| io_error("create it", e))?;
     let stem = format!("{}.{}.{label}", table.db, table.table);
     let data_path = dir.join(format!("{stem}.data"));
     std::fs::write(&data_path, &body.bytes).map_err(|e| io_error("write a batch", e))?;
-    let headers: Vec<String> = body.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    let headers: Vec<String> = body
+        .headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
     let report = format!(
         "table: {table}\nlabel: {label}\nrows: {}\nerror: {error}\nheaders:\n  {}\n",
         body.row_count,

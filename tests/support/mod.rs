@@ -38,7 +38,11 @@ impl Bed {
             .await
             .unwrap_or_else(|e| panic!("cannot start the emulator: {e}"));
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-        Bed { source, emulator, dir }
+        Bed {
+            source,
+            emulator,
+            dir,
+        }
     }
 
     /// An admin connection to the source, with the session in UTC.
@@ -48,7 +52,9 @@ impl Bed {
             .admin_conn()
             .await
             .unwrap_or_else(|e| panic!("source connection: {e}"));
-        conn.query_drop("SET time_zone = '+00:00'").await.unwrap_or_else(|e| panic!("{e}"));
+        conn.query_drop("SET time_zone = '+00:00'")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         conn
     }
 
@@ -62,14 +68,18 @@ impl Bed {
             .pass(Some(""))
             .prefer_socket(false)
             .into();
-        Conn::new(opts).await.unwrap_or_else(|e| panic!("target connection: {e}"))
+        Conn::new(opts)
+            .await
+            .unwrap_or_else(|e| panic!("target connection: {e}"))
     }
 
     /// Runs statements on the source (admin).
     pub async fn source_exec(&self, statements: &[&str]) {
         let mut conn = self.source_conn().await;
         for sql in statements {
-            conn.query_drop(*sql).await.unwrap_or_else(|e| panic!("source `{sql}`: {e}"));
+            conn.query_drop(*sql)
+                .await
+                .unwrap_or_else(|e| panic!("source `{sql}`: {e}"));
         }
     }
 
@@ -77,7 +87,9 @@ impl Bed {
     pub async fn target_exec(&self, statements: &[&str]) {
         let mut conn = self.target_conn().await;
         for sql in statements {
-            conn.query_drop(*sql).await.unwrap_or_else(|e| panic!("target `{sql}`: {e}"));
+            conn.query_drop(*sql)
+                .await
+                .unwrap_or_else(|e| panic!("target `{sql}`: {e}"));
         }
     }
 
@@ -87,9 +99,16 @@ impl Bed {
         let fe = self.emulator.fe_http_addr();
         let query = self.emulator.query_addr();
         let admin_port = free_port();
-        let tables_yaml =
-            tables.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(", ");
-        let tls = if self.source.flavor() == Flavor::MySql { "require" } else { "disable" };
+        let tables_yaml = tables
+            .iter()
+            .map(|t| format!("\"{t}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let tls = if self.source.flavor() == Flavor::MySql {
+            "require"
+        } else {
+            "disable"
+        };
         let yaml = format!(
             r#"source:
   host: 127.0.0.1
@@ -152,20 +171,30 @@ impl Daemon {
             .append(true)
             .open(&log_path)
             .unwrap_or_else(|e| panic!("daemon log: {e}"));
-        let err = log.try_clone().unwrap_or_else(|e| panic!("daemon log: {e}"));
+        let err = log
+            .try_clone()
+            .unwrap_or_else(|e| panic!("daemon log: {e}"));
         let admin = admin_address(config);
         let child = Command::new(env!("CARGO_BIN_EXE_mysql2starrocks"))
             .arg("run")
             .arg("--config")
             .arg(config)
-            .env("RUST_LOG", "info,mysql2starrocks=debug")
+            .env(
+                "RUST_LOG",
+                std::env::var("M2S_DAEMON_LOG")
+                    .unwrap_or_else(|_| "info,mysql2starrocks=debug".into()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(err))
             .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|e| panic!("spawning the daemon: {e}"));
-        Daemon { child, log_path, admin }
+        Daemon {
+            child,
+            log_path,
+            admin,
+        }
     }
 
     /// Waits until `/readyz` answers 200 (or the daemon exits, which fails the test).
@@ -174,7 +203,10 @@ impl Daemon {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("daemon exited with {status} before ready; log:\n{}", self.log());
+                panic!(
+                    "daemon exited with {status} before ready; log:\n{}",
+                    self.log()
+                );
             }
             if let Ok(resp) = http_get(&url).await {
                 if resp.0 == 200 {
@@ -197,11 +229,17 @@ impl Daemon {
     pub async fn terminate(mut self) -> Option<i32> {
         if let Some(pid) = self.child.id() {
             // SAFETY-free: plain kill(1) keeps the test free of unsafe code.
-            let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+            let _ = std::process::Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status();
         }
         match tokio::time::timeout(Duration::from_secs(60), self.child.wait()).await {
             Ok(Ok(status)) => status.code(),
-            other => panic!("daemon did not stop after SIGTERM: {other:?}; log:\n{}", self.log()),
+            other => panic!(
+                "daemon did not stop after SIGTERM: {other:?}; log:\n{}",
+                self.log()
+            ),
         }
     }
 
@@ -239,10 +277,15 @@ fn admin_address(config: &Path) -> String {
 pub async fn http_get(url: &str) -> std::io::Result<(u16, String)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").unwrap_or(url);
-    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
     let mut stream = tokio::net::TcpStream::connect(host).await?;
     stream
-        .write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
         .await?;
     let mut buf = Vec::new();
     stream.read_to_end(&mut buf).await?;
@@ -252,7 +295,10 @@ pub async fn http_get(url: &str) -> std::io::Result<(u16, String)> {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| std::io::Error::other("bad HTTP response"))?;
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     Ok((status, body))
 }
 
@@ -264,7 +310,11 @@ struct SourceColumn {
     column_type: String,
 }
 
-async fn source_columns(source: &mut Conn, db: &str, table: &str) -> (Vec<SourceColumn>, Vec<String>) {
+async fn source_columns(
+    source: &mut Conn,
+    db: &str,
+    table: &str,
+) -> (Vec<SourceColumn>, Vec<String>) {
     let rows: Vec<(String, String, String, String)> = source
         .exec(
             "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, COLUMN_KEY FROM information_schema.COLUMNS \
@@ -300,9 +350,13 @@ pub async fn first_difference(
     tables: &[(&str, &str)],
 ) -> Option<String> {
     for (source_table, target_table) in tables {
-        let (db, table) = source_table.split_once('.').unwrap_or_else(|| panic!("{source_table}"));
+        let (db, table) = source_table
+            .split_once('.')
+            .unwrap_or_else(|| panic!("{source_table}"));
         let (columns, key) = source_columns(source, db, table).await;
-        let (tdb, ttable) = target_table.split_once('.').unwrap_or_else(|| panic!("{target_table}"));
+        let (tdb, ttable) = target_table
+            .split_once('.')
+            .unwrap_or_else(|| panic!("{target_table}"));
         // The emulator, like StarRocks' FE for most clients, is queried with plain text queries.
         let target_columns: Vec<(String,)> = match target
             .query(format!(
@@ -316,19 +370,35 @@ pub async fn first_difference(
         };
         let shared: Vec<&SourceColumn> = columns
             .iter()
-            .filter(|c| target_columns.iter().any(|(t,)| t.eq_ignore_ascii_case(&c.name)))
+            .filter(|c| {
+                target_columns
+                    .iter()
+                    .any(|(t,)| t.eq_ignore_ascii_case(&c.name))
+            })
             .collect();
-        let list = shared.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ");
-        let order = key.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        let list = shared
+            .iter()
+            .map(|c| format!("`{}`", c.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let order = key
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let source_rows: Vec<Row> = match source
-            .query(format!("SELECT {list} FROM `{db}`.`{table}` ORDER BY {order}"))
+            .query(format!(
+                "SELECT {list} FROM `{db}`.`{table}` ORDER BY {order}"
+            ))
             .await
         {
             Ok(rows) => rows,
             Err(e) => return Some(format!("reading {source_table}: {e}")),
         };
         let target_rows: Vec<Row> = match target
-            .query(format!("SELECT {list} FROM `{tdb}`.`{ttable}` ORDER BY {order}"))
+            .query(format!(
+                "SELECT {list} FROM `{tdb}`.`{ttable}` ORDER BY {order}"
+            ))
             .await
         {
             Ok(rows) => rows,
@@ -438,7 +508,10 @@ fn normalize_target(column: &SourceColumn, value: Option<&Value>) -> Option<Stri
             "true" => "1".to_string(),
             "false" => "0".to_string(),
             _ if text.parse::<u64>().is_ok() => text,
-            _ => bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)).to_string(),
+            _ => bytes
+                .iter()
+                .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+                .to_string(),
         },
         "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => hex(&bytes),
         _ => text,
@@ -446,7 +519,9 @@ fn normalize_target(column: &SourceColumn, value: Option<&Value>) -> Option<Stri
 }
 
 fn normalize_float(text: &str) -> String {
-    text.parse::<f64>().map(|f| format!("{f:e}")).unwrap_or_else(|_| text.to_string())
+    text.parse::<f64>()
+        .map(|f| format!("{f:e}"))
+        .unwrap_or_else(|_| text.to_string())
 }
 
 fn normalize_json(text: &str) -> String {
