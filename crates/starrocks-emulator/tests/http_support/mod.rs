@@ -81,6 +81,9 @@ pub fn rows(emu: &RunningEmulator, db: &str, table: &str) -> Vec<Vec<Value>> {
 
 /// An HTTP client that does not follow redirects.
 pub fn client() -> reqwest::Client {
+    // Only needed when the workspace enables reqwest's TLS (the daemon does); harmless if the
+    // provider is already installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
