@@ -584,9 +584,12 @@ struct LoaderContext {
     metrics: Metrics,
 }
 
+/// A job and the verified target table it loads into.
+type LoaderItem = (Job, Option<Arc<TargetTable>>);
+
 /// One loader task per target table, each with a bounded queue.
 struct Loaders {
-    queues: BTreeMap<TableId, mpsc::Sender<(Job, Option<Arc<TargetTable>>)>>,
+    queues: BTreeMap<TableId, mpsc::Sender<LoaderItem>>,
     handles: Vec<JoinHandle<()>>,
     context: LoaderContext,
 }
@@ -625,11 +628,7 @@ impl Loaders {
 }
 
 /// Runs one target table's jobs in order.
-async fn run_loader(
-    target: TableId,
-    mut jobs: mpsc::Receiver<(Job, Option<Arc<TargetTable>>)>,
-    context: LoaderContext,
-) {
+async fn run_loader(target: TableId, mut jobs: mpsc::Receiver<LoaderItem>, context: LoaderContext) {
     while let Some((job, table)) = jobs.recv().await {
         let id = job.id();
         let outcome = match job {

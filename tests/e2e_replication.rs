@@ -1,6 +1,10 @@
 //! End-to-end replication scenarios: real MariaDB 10.11 / MySQL 9.7, the StarRocks emulator, the
 //! daemon as a child process. Every scenario ends with the full-table comparison.
 
+// Why: scenario bodies are plain async fns called by the generated tests, where a failed unwrap
+// is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use std::time::Duration;
