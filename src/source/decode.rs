@@ -109,7 +109,7 @@ pub fn binlog_value(
             };
             let document: serde_json::Value = serde_json::from_str(before_text)
                 .map_err(|error| format!("before image is not JSON: {error}"))?;
-            json::apply_diffs(document, diffs).map(|doc| Value::Json(doc.to_string()))
+            json::apply_diffs(document, diffs).map(|doc| Value::Json(json::canonical_text(doc)))
         }
         BinlogValue::Value(value) => binlog_scalar(value, column),
     }

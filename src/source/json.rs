@@ -2,8 +2,9 @@
 //! the partial-update diffs of `PARTIAL_UPDATE_ROWS` events (`binlog_row_value_options=
 //! PARTIAL_JSON`) applied to the before image.
 //!
-//! Canonical form: `serde_json` compact text of the parsed document (object keys in the order
-//! `serde_json` keeps them; numbers as `serde_json` prints them). Both decode paths go through
+//! Canonical form: `serde_json` compact text of the parsed document with object keys sorted
+//! (sorted here, so the text does not depend on whether some other crate in the build turned on
+//! `serde_json`'s `preserve_order`); numbers as `serde_json` prints them. Both decode paths go through
 //! it, so the binlog (binary JSON) and the snapshot (MySQL's JSON text) give the same string.
 //! Opaque values inside JSON become what MySQL prints for them: DECIMAL as a number, DATE/TIME/
 //! DATETIME as strings with 6 fractional digits for times, other opaque values as
@@ -15,7 +16,29 @@ use serde_json::Value as Json;
 
 /// Canonical text of a binary JSON value from a binlog row image.
 pub fn from_binary(value: &jsonb::Value<'_>) -> Result<String, String> {
-    Ok(to_json(value)?.to_string())
+    Ok(canonical_text(to_json(value)?))
+}
+
+/// Canonical text of a parsed document: compact, object keys sorted at every level.
+pub fn canonical_text(document: Json) -> String {
+    sort_keys(document).to_string()
+}
+
+fn sort_keys(document: Json) -> Json {
+    match document {
+        Json::Object(map) => {
+            let mut members: Vec<(String, Json)> = map.into_iter().collect();
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            Json::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (k, sort_keys(v)))
+                    .collect(),
+            )
+        }
+        Json::Array(items) => Json::Array(items.into_iter().map(sort_keys).collect()),
+        other => other,
+    }
 }
 
 /// The parsed document of a binary JSON value.
@@ -31,7 +54,7 @@ pub fn to_json(value: &jsonb::Value<'_>) -> Result<Json, String> {
 pub fn from_text(text: &str) -> Result<String, String> {
     let json: Json =
         serde_json::from_str(text).map_err(|error| format!("invalid JSON text: {error}"))?;
-    Ok(json.to_string())
+    Ok(canonical_text(json))
 }
 
 fn dom_to_json(dom: JsonDom) -> Result<Json, String> {
@@ -283,7 +306,10 @@ mod tests {
         .unwrap();
         let remove = parse_path("$.b.c").unwrap();
         apply_one(&mut doc, &remove, JsonDiffOperation::REMOVE, None).unwrap();
-        assert_eq!(doc.to_string(), r#"{"a":[0,1,20,3],"b":{"d":"x"}}"#);
+        assert_eq!(
+            canonical_text(doc.clone()),
+            r#"{"a":[0,1,20,3],"b":{"d":"x"}}"#
+        );
         let missing = parse_path("$.zz.y").unwrap();
         assert!(apply_one(
             &mut doc,
