@@ -33,7 +33,8 @@ ROCKSDB_LIB_DIR=$(./scripts/build-rocksdb.sh)
 export ROCKSDB_LIB_DIR ROCKSDB_STATIC=1
 
 say "building mysql2starrocks and starrocks-emulator (the first build takes a while: RocksDB is C++)"
-cargo build --locked --bin mysql2starrocks --bin starrocks-emulator
+# The same build as the test suite (shares its artifacts when both have run).
+cargo build --locked --workspace --all-targets --quiet
 bin=$CARGO_TARGET_DIR/debug
 
 pids=()

@@ -358,9 +358,9 @@ pub async fn first_difference(
             .split_once('.')
             .unwrap_or_else(|| panic!("{target_table}"));
         // The emulator, like StarRocks' FE for most clients, is queried with plain text queries.
-        let target_columns: Vec<(String,)> = match target
+        let target_columns: Vec<(String, String)> = match target
             .query(format!(
-                "SELECT COLUMN_NAME FROM information_schema.COLUMNS \
+                "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS \
                  WHERE TABLE_SCHEMA = '{tdb}' AND TABLE_NAME = '{ttable}'"
             ))
             .await
@@ -368,14 +368,22 @@ pub async fn first_difference(
             Ok(rows) => rows,
             Err(e) => return Some(format!("reading target columns of {target_table}: {e}")),
         };
-        let shared: Vec<&SourceColumn> = columns
+        // Columns both sides have; a JSON target column is compared as JSON whatever the source
+        // type (MariaDB's JSON is LONGTEXT).
+        let shared_columns: Vec<SourceColumn> = columns
             .iter()
-            .filter(|c| {
-                target_columns
+            .filter_map(|c| {
+                let (_, target_type) = target_columns
                     .iter()
-                    .any(|(t,)| t.eq_ignore_ascii_case(&c.name))
+                    .find(|(t, _)| t.eq_ignore_ascii_case(&c.name))?;
+                let mut column = c.clone();
+                if target_type.eq_ignore_ascii_case("json") {
+                    column.data_type = "json".to_string();
+                }
+                Some(column)
             })
             .collect();
+        let shared: Vec<&SourceColumn> = shared_columns.iter().collect();
         let list = shared
             .iter()
             .map(|c| format!("`{}`", c.name))
@@ -525,8 +533,23 @@ fn normalize_float(text: &str) -> String {
 }
 
 fn normalize_json(text: &str) -> String {
+    fn sorted(value: serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut members: Vec<_> = map.into_iter().collect();
+                members.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(
+                    members.into_iter().map(|(k, v)| (k, sorted(v))).collect(),
+                )
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sorted).collect())
+            }
+            other => other,
+        }
+    }
     serde_json::from_str::<serde_json::Value>(text)
-        .map(|v| v.to_string())
+        .map(|v| sorted(v).to_string())
         .unwrap_or_else(|_| text.to_string())
 }
 
