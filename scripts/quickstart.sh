@@ -62,9 +62,6 @@ say "creating the sample database shop (customers, orders)"
 sql "CREATE DATABASE shop;
 CREATE TABLE shop.customers (id INT PRIMARY KEY, name VARCHAR(64) NOT NULL, email VARCHAR(128), created_at DATETIME(6) NOT NULL);
 CREATE TABLE shop.orders (id BIGINT PRIMARY KEY AUTO_INCREMENT, customer_id INT NOT NULL, amount DECIMAL(12,2) NOT NULL, status ENUM('new','paid','shipped') NOT NULL, note TEXT, updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3));"
-for i in $(seq 1 20); do
-  sql "INSERT INTO shop.customers VALUES ($i, 'customer $i', 'c$i@example.com', NOW(6));"
-done
 
 say "starting starrocks-emulator (FE http $fe_port, BE http $be_port, query $query_port)"
 "$bin/starrocks-emulator" --fe-http-port $fe_port --be-http-port $be_port --query-port $query_port \
@@ -103,6 +100,21 @@ admin:
 EOF
 say "config written to $work/config.yaml"
 
+say "starting mysql2starrocks (Ctrl-C to stop)"
+QUICKSTART_SOURCE_PASSWORD=repl-pw "$bin/mysql2starrocks" run --config "$work/config.yaml" &
+daemon=$!
+pids=("$daemon" "${pids[@]}")
+# Until the initial snapshot exists (snapshot.mode: never), rows written before the daemon's first
+# start are not copied: the sample rows are written once it is ready.
+for _ in $(seq 1 300); do
+  curl -sf "http://127.0.0.1:$admin_port/readyz" >/dev/null 2>&1 && break
+  kill -0 "$daemon" 2>/dev/null || exit 1
+  sleep 0.2
+done
+for i in $(seq 1 20); do
+  sql "INSERT INTO shop.customers VALUES ($i, 'customer $i', 'c$i@example.com', NOW(6));"
+done
+
 # Live writes: a few inserts, updates and deletes every second.
 (
   n=0
@@ -117,11 +129,6 @@ DELETE FROM shop.orders WHERE status = 'paid' AND id % 7 = 0;" || true
   done
 ) &
 pids+=($!)
-
-say "starting mysql2starrocks (Ctrl-C to stop)"
-QUICKSTART_SOURCE_PASSWORD=repl-pw "$bin/mysql2starrocks" run --config "$work/config.yaml" &
-daemon=$!
-pids=("$daemon" "${pids[@]}")
 
 while kill -0 "$daemon" 2>/dev/null; do
   sleep 5
