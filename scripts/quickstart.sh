@@ -41,8 +41,11 @@ pids=()
 cleanup() {
   trap - EXIT INT TERM
   say "stopping"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # One at a time, daemon first: it flushes and checkpoints while the target is still up.
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   ./scripts/source-server.sh stop --dir "$work/source" >/dev/null 2>&1 || true
   say "stopped; files are in $work"
 }
