@@ -41,7 +41,8 @@ pids=()
 cleanup() {
   trap - EXIT INT TERM
   say "stopping"
-  # One at a time, daemon first: it flushes and checkpoints while the target is still up.
+  # One at a time, daemon first: it flushes and checkpoints while the target is still up. (Both
+  # run in their own session, so Ctrl-C reaches only this script, which stops them in order.)
   for pid in "${pids[@]}"; do
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
@@ -67,7 +68,7 @@ CREATE TABLE shop.customers (id INT PRIMARY KEY, name VARCHAR(64) NOT NULL, emai
 CREATE TABLE shop.orders (id BIGINT PRIMARY KEY AUTO_INCREMENT, customer_id INT NOT NULL, amount DECIMAL(12,2) NOT NULL, status ENUM('new','paid','shipped') NOT NULL, note TEXT, updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3));"
 
 say "starting starrocks-emulator (FE http $fe_port, BE http $be_port, query $query_port)"
-"$bin/starrocks-emulator" --fe-http-port $fe_port --be-http-port $be_port --query-port $query_port \
+setsid "$bin/starrocks-emulator" --fe-http-port $fe_port --be-http-port $be_port --query-port $query_port \
   >"$work/emulator.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q ready "$work/emulator.log" && break; sleep 0.1; done
@@ -104,7 +105,7 @@ EOF
 say "config written to $work/config.yaml"
 
 say "starting mysql2starrocks (Ctrl-C to stop)"
-QUICKSTART_SOURCE_PASSWORD=repl-pw "$bin/mysql2starrocks" run --config "$work/config.yaml" &
+QUICKSTART_SOURCE_PASSWORD=repl-pw setsid "$bin/mysql2starrocks" run --config "$work/config.yaml" &
 daemon=$!
 pids=("$daemon" "${pids[@]}")
 # Until the initial snapshot exists (snapshot.mode: never), rows written before the daemon's first
