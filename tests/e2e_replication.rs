@@ -9,6 +9,7 @@ mod support;
 
 use std::time::Duration;
 
+use mysql_async::prelude::Queryable;
 use starrocks_emulator::faults::{FaultAction, FaultRule};
 use support::{assert_converges, Bed, Daemon};
 use testbed::Flavor;
@@ -190,6 +191,34 @@ async fn truncate_and_ddl_policies(flavor: Flavor) {
     ])
     .await;
     assert_converges(&bed, Some(&mut daemon), PAIRS).await;
+    assert_eq!(daemon.terminate().await, Some(0));
+
+    // An ignored DROP COLUMN that the daemon reads late: the rows written before it still carry
+    // the column (decoded from the binlog's own metadata), later rows leave it out of the load.
+    bed.source_exec(&[
+        "INSERT INTO shop.orders (id, customer, note) VALUES (88888, 'before-drop', 'kept note')",
+        "UPDATE shop.orders SET note = 'changed before drop', amount = 5.5 WHERE id = 1002",
+        "ALTER TABLE shop.orders DROP COLUMN note",
+        "INSERT INTO shop.orders (id, customer, amount) VALUES (88889, 'after-drop', 2.50)",
+        "UPDATE shop.orders SET amount = 4.25 WHERE id = 1004",
+        "DELETE FROM shop.orders WHERE id = 1005",
+    ])
+    .await;
+    let mut daemon = Daemon::spawn(&config);
+    daemon.wait_ready().await;
+    assert_converges(&bed, Some(&mut daemon), PAIRS).await;
+    let notes: Vec<Option<String>> = bed
+        .target_conn()
+        .await
+        .query("SELECT note FROM shop.orders WHERE id = 88888")
+        .await
+        .unwrap();
+    assert_eq!(
+        notes,
+        vec![Some("kept note".to_string())],
+        "{}",
+        daemon.log()
+    );
     assert_eq!(daemon.terminate().await, Some(0));
 
     // ddl.on_other: fail stops with the definite-error exit code, naming the statement.

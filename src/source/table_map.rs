@@ -2,12 +2,15 @@
 //!
 //! With `binlog_row_metadata=FULL` the TABLE_MAP carries column names, signedness, ENUM/SET
 //! labels, character sets and the primary key; with MINIMAL only types and type metadata.
-//! [`resolve`] builds the `TableSchema` rows are decoded with: columns in TABLE_MAP order, named
-//! from the TABLE_MAP when it has names (matched by name to `information_schema`), else taken
-//! positionally from `information_schema` after checking count and types. The key always comes
-//! from `information_schema`, by name.
-//! Invariant: a TABLE_MAP that does not match the schema is reported as a mismatch (the caller
-//! refreshes the schema, then fails) — values are never decoded into the wrong columns.
+//! [`resolve`] builds the `TableSchema` rows are decoded with: columns in TABLE_MAP order. When
+//! the TABLE_MAP has names, each column is matched by name to `information_schema` (for its
+//! character set and nullability); a column the table no longer has, or has with another type
+//! (the binlog is older than the current schema), is described from the TABLE_MAP alone. Without
+//! names, columns are taken positionally from `information_schema` after checking count and
+//! types. The key always comes from `information_schema`, by name.
+//! Invariant: a TABLE_MAP without names that does not match the schema is reported as a mismatch
+//! (the caller refreshes the schema, then fails) — values are never decoded into the wrong
+//! columns.
 
 use mysql_async::binlog::events::{OptionalMetaExtractor, OptionalMetadataField, TableMapEvent};
 use mysql_async::consts::ColumnType;
@@ -158,15 +161,18 @@ impl TableMap {
 pub fn resolve(map: &TableMap, info: &TableSchema) -> Result<TableSchema, String> {
     let mut columns = Vec::with_capacity(map.columns.len());
     if map.has_names() {
-        for mapped in &map.columns {
+        // The TABLE_MAP describes the rows that follow it, even when the table has changed
+        // since they were written (the daemon lags behind a DROP/MODIFY COLUMN): a column that
+        // `information_schema` no longer has, or has with another type, is described by the
+        // TABLE_MAP's own metadata.
+        for (index, mapped) in map.columns.iter().enumerate() {
             let name = mapped.name.as_deref().unwrap_or_default();
-            let column = info
-                .columns
-                .iter()
-                .find(|c| c.name == name)
-                .ok_or_else(|| format!("column {name} is not in information_schema"))?;
-            check_column(mapped, column)?;
-            columns.push(column.clone());
+            match info.columns.iter().find(|c| c.name == name) {
+                Some(column) if check_column(mapped, column).is_ok() => {
+                    columns.push(column.clone())
+                }
+                _ => columns.push(column_from_mapped(map, index, mapped)?),
+            }
         }
     } else {
         if map.columns.len() != info.columns.len() {
@@ -313,9 +319,32 @@ fn charset_of_collation(id: u16) -> &'static str {
 /// A schema from the TABLE_MAP alone (no server to ask): for reading binlog files. Names are
 /// `@N` without FULL metadata; the key is the binlog's primary key, else every column.
 pub fn schema_from_table_map(map: &TableMap) -> Result<TableSchema, String> {
+    let columns = map
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(index, mapped)| column_from_mapped(map, index, mapped))
+        .collect::<Result<Vec<_>, _>>()?;
+    let key = map
+        .primary_key
+        .clone()
+        .unwrap_or_else(|| (0..columns.len()).collect());
+    Ok(TableSchema {
+        id: map.table.clone(),
+        columns,
+        key,
+    })
+}
+
+/// One column as the TABLE_MAP alone describes it: named `@N` without FULL metadata, nullable,
+/// character set from the collation (utf8mb4 when unknown).
+fn column_from_mapped(
+    map: &TableMap,
+    index: usize,
+    mapped: &MappedColumn,
+) -> Result<ColumnSchema, String> {
     use ColumnType as C;
-    let mut columns = Vec::with_capacity(map.columns.len());
-    for (index, mapped) in map.columns.iter().enumerate() {
+    {
         let meta = &mapped.meta;
         let binary = mapped.collation == Some(63);
         let meta_u16 = || {
@@ -395,7 +424,7 @@ pub fn schema_from_table_map(map: &TableMap) -> Result<TableSchema, String> {
             ty,
             MySqlType::Char { .. } | MySqlType::VarChar { .. } | MySqlType::Text
         );
-        columns.push(ColumnSchema {
+        Ok(ColumnSchema {
             name: mapped.name.clone().unwrap_or_else(|| format!("@{index}")),
             ty,
             unsigned: mapped.unsigned.unwrap_or(false),
@@ -406,15 +435,6 @@ pub fn schema_from_table_map(map: &TableMap) -> Result<TableSchema, String> {
                     .map_or("utf8mb4", charset_of_collation)
                     .to_owned()
             }),
-        });
+        })
     }
-    let key = map
-        .primary_key
-        .clone()
-        .unwrap_or_else(|| (0..columns.len()).collect());
-    Ok(TableSchema {
-        id: map.table.clone(),
-        columns,
-        key,
-    })
 }

@@ -17,11 +17,26 @@ use crate::TestbedError;
 const MARKER: &str = "provisioned-v1";
 
 /// The repository's `scripts/` directory (`M2S_SCRIPTS_DIR` overrides it).
+///
+/// Found at run time from the `CARGO_MANIFEST_DIR` that cargo and nextest give the test process
+/// (the nearest ancestor holding `scripts/source-server.sh`), so a test binary reused from a
+/// build in another checkout still runs this checkout's scripts; the directory this crate was
+/// compiled in is the last resort.
 pub fn scripts_dir() -> PathBuf {
-    match std::env::var_os("M2S_SCRIPTS_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts"),
+    if let Some(dir) = std::env::var_os("M2S_SCRIPTS_DIR") {
+        return PathBuf::from(dir);
     }
+    let runtime_manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let compiled_manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for start in runtime_manifest.iter().chain([&compiled_manifest]) {
+        if let Some(root) = start
+            .ancestors()
+            .find(|dir| dir.join("scripts/source-server.sh").is_file())
+        {
+            return root.join("scripts");
+        }
+    }
+    compiled_manifest.join("../../scripts")
 }
 
 /// The cache holding the MySQL root and the templates: `M2S_CACHE_DIR`, else
