@@ -128,25 +128,34 @@ impl TableMapping {
     ) -> Result<()> {
         match change {
             RowChange::Insert { after } => {
-                out.push(project(schema, projection, Op::Upsert, after)?)
+                let key = key_of(schema, &after)?;
+                out.push(project(schema, projection, Op::Upsert, key, after)?)
             }
             RowChange::Delete { before } => {
-                out.push(project(schema, projection, Op::Delete, before)?)
+                let key = key_of(schema, &before)?;
+                out.push(project(schema, projection, Op::Delete, key, before)?)
             }
             RowChange::Update { before, after } => {
                 let old_key = key_of(schema, &before)?;
                 let new_key = key_of(schema, &after)?;
                 if old_key != new_key {
-                    out.push(project(schema, projection, Op::Delete, before)?);
+                    out.push(project(schema, projection, Op::Delete, old_key, before)?);
                 }
-                out.push(project(schema, projection, Op::Upsert, after)?);
+                out.push(project(schema, projection, Op::Upsert, new_key, after)?);
             }
         }
         Ok(())
     }
 }
 
-fn project(schema: &TableSchema, projection: &Projection, op: Op, row: Row) -> Result<SinkOp> {
+/// The projected values of `row`, whose key bytes (computed by the caller) are `key`.
+fn project(
+    schema: &TableSchema,
+    projection: &Projection,
+    op: Op,
+    key: Vec<u8>,
+    row: Row,
+) -> Result<SinkOp> {
     if row.len() != schema.columns.len() {
         return Err(Error::definite(format!(
             "row of {} has {} values but the table has {} columns",
@@ -155,7 +164,6 @@ fn project(schema: &TableSchema, projection: &Projection, op: Op, row: Row) -> R
             schema.columns.len()
         )));
     }
-    let key = key_of(schema, &row)?;
     let values = if projection.source_indexes.len() == row.len()
         && projection
             .source_indexes

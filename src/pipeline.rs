@@ -231,9 +231,15 @@ async fn run_once(
         Arc::new(move |table: &TableId| filter.matches(table));
     let mut reader = BinlogReader::start(settings.clone(), start.clone(), watched).await?;
     let (event_tx, mut event_rx) = mpsc::channel::<Result<SourceEvent>>(SOURCE_CHANNEL_CAPACITY);
+    let reader_metrics = metrics.clone();
     let reader_task: JoinHandle<()> = tokio::spawn(async move {
+        let mut reconnects = reader.reconnect_count();
         loop {
             let event = reader.next().await;
+            for _ in reconnects..reader.reconnect_count() {
+                reader_metrics.source_reconnect();
+            }
+            reconnects = reader.reconnect_count();
             let failed = event.is_err();
             if event_tx.send(event).await.is_err() || failed {
                 return;
@@ -271,6 +277,9 @@ async fn run_once(
     let mut ops = Vec::new();
     // Source timestamp of the last commit, attached to the next checkpoint candidate (lag).
     let mut last_event_time: Option<u32> = None;
+    // When a checkpoint was last saved without a load finishing (heartbeats and transactions on
+    // unwatched tables): such saves are throttled to one per flush interval.
+    let mut last_idle_checkpoint = Instant::now();
     status.set_phase(Phase::Streaming);
     status.set_ready(true);
     info!(tables = mappings.len(), %start, "Replication running.");
@@ -304,7 +313,7 @@ async fn run_once(
                     break Err(Error::transient("the binlog reader stopped"));
                 };
                 let handled = match event {
-                    Ok(event) => handle_event(event, config, &mut mappings, &mut target, &mut target_tables, &mut batcher, &mut ops, &mut emitted, metrics, &mut last_event_time).await,
+                    Ok(event) => handle_event(event, config, &mut mappings, &mut target, &mut target_tables, &mut batcher, &mut ops, &mut emitted, metrics, status, &mut last_event_time).await,
                     Err(error) => Err(error),
                 };
                 if let Err(error) = handled {
@@ -322,6 +331,14 @@ async fn run_once(
         .await
         {
             break Err(error);
+        }
+        if tracker.has_candidates()
+            && last_idle_checkpoint.elapsed() >= config.target.flush_interval
+        {
+            last_idle_checkpoint = Instant::now();
+            if let Err(error) = advance_checkpoint(&mut tracker, store, status, metrics) {
+                break Err(error);
+            }
         }
     };
     status.set_ready(false);
@@ -356,6 +373,7 @@ async fn handle_event(
     ops: &mut Vec<crate::mapper::SinkOp>,
     emitted: &mut Vec<Emitted>,
     metrics: &Metrics,
+    status: &PipelineStatus,
     last_event_time: &mut Option<u32>,
 ) -> Result<()> {
     let now = Instant::now();
@@ -399,9 +417,11 @@ async fn handle_event(
         } => {
             *last_event_time = Some(event_time);
             batcher.commit(position, now, emitted);
+            status.record_progress();
         }
         SourceEvent::Heartbeat { position } => {
             batcher.heartbeat(position, now, emitted);
+            status.record_progress();
         }
         SourceEvent::Ddl {
             kind,

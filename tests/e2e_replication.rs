@@ -5,6 +5,7 @@
 // is a failed test.
 #![allow(clippy::unwrap_used)]
 
+#[macro_use]
 mod support;
 
 use std::time::Duration;
@@ -138,10 +139,16 @@ async fn resumes_after_restart_and_kill9(flavor: Flavor) {
 
 async fn survives_target_faults(flavor: Flavor) {
     let bed = shop_bed(flavor).await;
-    let config = bed.write_config(&["shop.*"], "  max_retries: 20", "");
+    let config = bed.write_config(
+        &["shop.*"],
+        "  max_retries: 20\n  load_timeout_ms: 2000",
+        "",
+    );
     let mut daemon = Daemon::spawn(&config);
     daemon.wait_ready().await;
     let faults = bed.emulator.faults();
+    // A response slower than the client's timeout: the load committed, the answer is lost.
+    faults.add(FaultRule::once(FaultAction::Delay { ms: 4500 }));
     faults.add(
         FaultRule::once(FaultAction::Fail {
             status: "Fail".into(),
@@ -163,6 +170,17 @@ async fn survives_target_faults(flavor: Flavor) {
     assert_converges(&bed, Some(&mut daemon), PAIRS).await;
     // Every retry of a failed attempt reused its label.
     let loads = bed.emulator.loads();
+    // The load whose answer came too late committed once; the daemon learned that from the
+    // label (its state or `Label Already Exists`), never by loading it again.
+    let delayed = loads
+        .iter()
+        .find(|l| l.fault.as_deref().is_some_and(|f| f.contains("delay")))
+        .unwrap_or_else(|| panic!("the delay fault was hit: {loads:?}"));
+    let committed = loads
+        .iter()
+        .filter(|l| l.label == delayed.label && l.status == "Success")
+        .count();
+    assert_eq!(committed, 1, "{loads:?}");
     let failed: Vec<_> = loads.iter().filter(|l| l.status == "Fail").collect();
     assert!(!failed.is_empty(), "faults were hit: {loads:?}");
     for f in failed {
@@ -355,27 +373,6 @@ async fn every_type_round_trips(flavor: Flavor) {
     .await;
     assert_converges(&bed, Some(&mut daemon), &[("ty.t", "ty.t")]).await;
     assert_eq!(daemon.terminate().await, Some(0));
-}
-
-macro_rules! both_flavors {
-    ($($scenario:ident),* $(,)?) => {
-        mod mariadb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    super::$scenario(testbed::Flavor::MariaDb).await;
-                }
-            )*
-        }
-        mod mysql97 {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    super::$scenario(testbed::Flavor::MySql).await;
-                }
-            )*
-        }
-    };
 }
 
 both_flavors!(

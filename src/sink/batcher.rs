@@ -335,6 +335,11 @@ impl CommitTracker {
             .push_back((position, jobs_before, event_time));
     }
 
+    /// Whether a candidate waits for its jobs or for [`Self::advance`].
+    pub fn has_candidates(&self) -> bool {
+        !self.candidates.is_empty()
+    }
+
     /// Jobs not yet succeeded.
     pub fn outstanding_jobs(&self) -> usize {
         self.outstanding.len()

@@ -146,6 +146,44 @@ shutdown_timeout_ms: 20000
     }
 }
 
+impl Bed {
+    /// The source's current binlog file and position (`SHOW BINARY LOG STATUS` on MySQL,
+    /// `SHOW MASTER STATUS` on MariaDB).
+    pub async fn source_binlog_position(&self) -> (String, u64) {
+        let sql = match self.source.flavor() {
+            Flavor::MySql => "SHOW BINARY LOG STATUS",
+            Flavor::MariaDb => "SHOW MASTER STATUS",
+        };
+        let mut conn = self.source_conn().await;
+        let row: Row = conn
+            .query_first(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .unwrap_or_else(|| panic!("{sql}: no row"));
+        let file: String = row.get(0).unwrap_or_else(|| panic!("{sql}: no file"));
+        let pos: u64 = row.get(1).unwrap_or_else(|| panic!("{sql}: no position"));
+        (file, pos)
+    }
+
+    /// Kills the source's binlog dump connections (the daemon's replica connection); returns
+    /// how many were killed.
+    pub async fn kill_dump_connections(&self) -> usize {
+        let mut conn = self.source_conn().await;
+        let ids: Vec<u64> = conn
+            .query(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'",
+            )
+            .await
+            .unwrap_or_else(|e| panic!("processlist: {e}"));
+        for id in &ids {
+            conn.query_drop(format!("KILL {id}"))
+                .await
+                .unwrap_or_else(|e| panic!("KILL {id}: {e}"));
+        }
+        ids.len()
+    }
+}
+
 /// A free TCP port on loopback (bound then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -255,6 +293,30 @@ impl Daemon {
             Ok(Ok(status)) => (status.code(), self.log()),
             other => panic!("daemon did not exit: {other:?}; log:\n{}", self.log()),
         }
+    }
+
+    /// GETs `path` from the admin endpoint; fails the test unless it answers 200.
+    pub async fn admin_get(&self, path: &str) -> String {
+        let url = format!("http://{}{path}", self.admin);
+        match http_get(&url).await {
+            Ok((200, body)) => body,
+            other => panic!("GET {url}: {other:?}; log:\n{}", self.log()),
+        }
+    }
+
+    /// The `/status` document.
+    pub async fn status(&self) -> serde_json::Value {
+        let body = self.admin_get("/status").await;
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("/status is not JSON ({e}): {body}"))
+    }
+
+    /// The value of one sample of `/metrics` (`name{labels}` exactly as exposed), if present.
+    pub async fn metric(&self, sample: &str) -> Option<f64> {
+        let body = self.admin_get("/metrics").await;
+        body.lines().find_map(|line| {
+            let (name, value) = line.rsplit_once(' ')?;
+            (name == sample).then(|| value.parse().ok()).flatten()
+        })
     }
 
     /// Fails the test if the daemon exited.
@@ -555,4 +617,27 @@ fn normalize_json(text: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Generates one `#[tokio::test]` per scenario and flavour: `mariadb::<scenario>` and
+/// `mysql97::<scenario>`, each calling `<scenario>(Flavor)` of the test file.
+macro_rules! both_flavors {
+    ($($scenario:ident),* $(,)?) => {
+        mod mariadb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario(testbed::Flavor::MariaDb).await;
+                }
+            )*
+        }
+        mod mysql97 {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario(testbed::Flavor::MySql).await;
+                }
+            )*
+        }
+    };
 }
