@@ -32,25 +32,22 @@ use tracing::{debug, info, warn};
 
 use crate::change::{DdlKind, SourceEvent};
 use crate::checkpoint::{CheckpointStore, CheckpointUpdate};
-use crate::config::{Config, ErrorStrategy};
+use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::mapper::Op;
 use crate::mapper::TableMapping;
-use crate::metrics::{LoadOp, LoadOutcomeLabel, Metrics, SourceOp};
+use crate::metrics::{Metrics, SourceOp};
 use crate::schema::{TableId, TableSchema};
-use crate::sink::batcher::{BatchLimits, Batcher, CommitTracker, Emitted, Job, LoadJob};
-use crate::sink::encode::{
-    BodyFormat, Compression, Encoder, LoadFormat, RenderOptions, ZeroDatePolicy,
+use crate::sink::batcher::{BatchLimits, Batcher, CommitTracker, Emitted};
+use crate::sink::loader::{
+    encoder_for, new_run_id, stream_load_settings, JobResult, LoaderContext, Loaders,
 };
-use crate::sink::stream_load::{StreamLoadClient, StreamLoadSettings};
+use crate::sink::stream_load::StreamLoadClient;
 use crate::source::binlog::BinlogReader;
 use crate::status::{Phase, PipelineStatus};
 use crate::target::TargetTable;
 
 /// Events buffered between the binlog reader and the main loop.
 const SOURCE_CHANNEL_CAPACITY: usize = 256;
-/// Sealed jobs waiting per table while one loads (bounds memory: 1 loading + this many queued).
-const LOADER_QUEUE_CAPACITY: usize = 2;
 /// Longest pause between restarts of the pipeline after transient failures.
 const MAX_RESTART_BACKOFF: Duration = Duration::from_secs(60);
 /// `/healthz` fails when the pipeline made no progress (not even a heartbeat) for this long.
@@ -103,7 +100,7 @@ pub async fn check(config: &Config) -> Result<CheckReport> {
         Some(store) => store.load_position()?.is_some(),
         None => false,
     };
-    let mut target = connect_target(&config.target).await?;
+    let mut target = crate::target::connect(&config.target).await?;
     for schema in tables.values() {
         let target_id = config.routes.target_for(&schema.id);
         let verified = verify_target(&mut target, &target_id, schema, resuming).await?;
@@ -178,7 +175,7 @@ async fn run_once(
     check_source_identity(store, &info)?;
 
     let tables = discover_tables(config, &settings).await?;
-    let mut target = connect_target(&config.target).await?;
+    let mut target = crate::target::connect(&config.target).await?;
     if !store.first_start_done()? {
         for sql in &config.target.pre_sql {
             info!(statement = %sql, "Running target.pre_sql.");
@@ -252,18 +249,14 @@ async fn run_once(
     let client = Arc::new(StreamLoadClient::new(stream_load_settings(&config.target))?);
     let encoder = Arc::new(encoder_for(&config.target));
     let (result_tx, mut result_rx) = mpsc::unbounded_channel::<JobResult>();
-    let mut loaders = Loaders {
-        queues: BTreeMap::new(),
-        handles: Vec::new(),
-        context: LoaderContext {
-            client,
-            encoder,
-            run_id,
-            target_config: config.target.clone(),
-            results: result_tx,
-            metrics: metrics.clone(),
-        },
-    };
+    let mut loaders = Loaders::new(LoaderContext {
+        client,
+        encoder,
+        run_id,
+        target_config: config.target.clone(),
+        results: result_tx,
+        metrics: metrics.clone(),
+    });
     let mut batcher = Batcher::new(
         BatchLimits {
             max_rows: config.target.max_batch_rows,
@@ -586,150 +579,6 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// A job's outcome, sent by a loader task.
-#[derive(Debug)]
-struct JobResult {
-    id: u64,
-    outcome: Result<()>,
-}
-
-/// What every loader task shares.
-#[derive(Clone)]
-struct LoaderContext {
-    client: Arc<StreamLoadClient>,
-    encoder: Arc<Encoder>,
-    run_id: String,
-    target_config: crate::config::TargetConfig,
-    results: mpsc::UnboundedSender<JobResult>,
-    metrics: Metrics,
-}
-
-/// A job and the verified target table it loads into.
-type LoaderItem = (Job, Option<Arc<TargetTable>>);
-
-/// One loader task per target table, each with a bounded queue.
-struct Loaders {
-    queues: BTreeMap<TableId, mpsc::Sender<LoaderItem>>,
-    handles: Vec<JoinHandle<()>>,
-    context: LoaderContext,
-}
-
-impl Loaders {
-    async fn send(&mut self, job: Job, table: Option<Arc<TargetTable>>) -> Result<()> {
-        let target = job.target().clone();
-        let queue = match self.queues.get(&target) {
-            Some(queue) => queue.clone(),
-            None => {
-                let (tx, rx) = mpsc::channel(LOADER_QUEUE_CAPACITY);
-                let context = self.context.clone();
-                self.handles
-                    .push(tokio::spawn(run_loader(target.clone(), rx, context)));
-                self.queues.insert(target.clone(), tx.clone());
-                tx
-            }
-        };
-        queue
-            .send((job, table))
-            .await
-            .map_err(|_| Error::transient(format!("the loader of {target} stopped")))
-    }
-
-    /// No more jobs: loaders finish their queues and stop.
-    fn close(&mut self) {
-        self.queues.clear();
-    }
-
-    fn abort(&mut self) {
-        self.queues.clear();
-        for handle in self.handles.drain(..) {
-            handle.abort();
-        }
-    }
-}
-
-/// Runs one target table's jobs in order.
-async fn run_loader(target: TableId, mut jobs: mpsc::Receiver<LoaderItem>, context: LoaderContext) {
-    while let Some((job, table)) = jobs.recv().await {
-        let id = job.id();
-        let outcome = match job {
-            Job::Load(job) => load(&job, table.as_deref(), &context).await,
-            Job::Truncate { .. } => truncate(&target, &context).await,
-        };
-        let failed = outcome.is_err();
-        if context.results.send(JobResult { id, outcome }).is_err() || failed {
-            return;
-        }
-    }
-}
-
-async fn load(job: &LoadJob, table: Option<&TargetTable>, context: &LoaderContext) -> Result<()> {
-    let label = label_for(&job.target, &context.run_id, job.id);
-    let Some(table) = table else {
-        return Err(Error::definite(format!(
-            "no verified target table for {}",
-            job.target
-        )));
-    };
-    let columns = table.columns_for(&job.columns)?;
-    let rows = job.rows.iter().map(|(op, row)| (*op, row.as_slice()));
-    let body = context.encoder.encode(&job.target, &columns, rows)?;
-    let started = Instant::now();
-    match context
-        .client
-        .load(&job.target.db, &job.target.table, &label, &body)
-        .await
-    {
-        Ok(report) => {
-            let deletes = job.rows.iter().filter(|(op, _)| *op == Op::Delete).count() as u64;
-            let upserts = job.rows.len() as u64 - deletes;
-            let metrics = &context.metrics;
-            metrics.rows_loaded(&job.target, LoadOp::Upsert, upserts);
-            metrics.rows_loaded(&job.target, LoadOp::Delete, deletes);
-            metrics.load_finished(&job.target, LoadOutcomeLabel::Success, started.elapsed());
-            metrics.batch(job.rows.len() as u64, body.uncompressed_len as u64);
-            for _ in 1..report.attempts {
-                metrics.load_retry(&job.target);
-            }
-            debug!(table = %job.target, %label, rows = job.rows.len(), attempts = report.attempts, "Loaded.");
-            Ok(())
-        }
-        Err(error)
-            if !error.is_transient()
-                && context.target_config.strategy_on_error == ErrorStrategy::BatchDirtyData
-                && crate::sink::dirty::is_data_rejection(&error) =>
-        {
-            let path = crate::sink::dirty::write_dirty_batch(
-                &context.target_config.dirty_data_dir,
-                &job.target,
-                &label,
-                &body,
-                &error,
-            )?;
-            warn!(table = %job.target, %label, path = %path.display(), %error, "Rejected batch written to the dirty-data directory.");
-            context.metrics.dirty_batch(&job.target);
-            context
-                .metrics
-                .load_finished(&job.target, LoadOutcomeLabel::Dirty, started.elapsed());
-            Ok(())
-        }
-        Err(error) => {
-            context
-                .metrics
-                .load_finished(&job.target, LoadOutcomeLabel::Failed, started.elapsed());
-            Err(error.context(format!(
-                "loading {} rows into {} (label {label})",
-                job.rows.len(),
-                job.target
-            )))
-        }
-    }
-}
-
-async fn truncate(target: &TableId, context: &LoaderContext) -> Result<()> {
-    let mut conn = connect_target(&context.target_config).await?;
-    crate::target::truncate(&mut conn, target).await
-}
-
 /// Connection settings for the source from `source:`.
 fn source_settings(source: &crate::config::SourceConfig) -> crate::source::SourceSettings {
     use crate::config::TlsMode as Config;
@@ -788,17 +637,6 @@ fn check_source_identity(store: &CheckpointStore, info: &crate::source::ServerIn
     })
 }
 
-/// A connection to the FE query port.
-async fn connect_target(target: &crate::config::TargetConfig) -> Result<mysql_async::Conn> {
-    let address = target.query_address.to_string();
-    let opts = crate::target::query_opts(&address, &target.user, target.password.expose())?;
-    mysql_async::Conn::new(opts).await.map_err(|e| {
-        Error::transient(format!(
-            "cannot connect to the StarRocks FE at target.query_address {address}: {e}"
-        ))
-    })
-}
-
 /// Verifies that `target` is a primary-key table that can receive `source`.
 ///
 /// On a first start every source column must exist in the target. When resuming (`resuming`),
@@ -832,103 +670,11 @@ fn column_names(table: &TargetTable) -> Vec<String> {
     table.columns.iter().map(|c| c.name.clone()).collect()
 }
 
-/// The encoder for `target.load_props` and the typed format settings.
-fn encoder_for(target: &crate::config::TargetConfig) -> Encoder {
-    let format = LoadFormat {
-        format: match target.format {
-            crate::config::LoadFormat::Csv => BodyFormat::Csv,
-            crate::config::LoadFormat::Json => BodyFormat::Json,
-        },
-        column_separator: target.column_separator.bytes().to_vec(),
-        row_delimiter: target.row_delimiter.bytes().to_vec(),
-        compression: match target.compression {
-            None => Compression::None,
-            Some(crate::config::Compression::Gzip) => Compression::Gzip,
-            Some(crate::config::Compression::Zstd) => Compression::Zstd,
-            Some(crate::config::Compression::Lz4Frame) => Compression::Lz4Frame,
-        },
-        extra_headers: target
-            .load_props
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    };
-    let render = RenderOptions {
-        timestamp_tz: target.timestamp_time_zone.clone(),
-        zero_date: ZeroDatePolicy::Null,
-    };
-    Encoder::new(format, render)
-}
-
-fn stream_load_settings(target: &crate::config::TargetConfig) -> StreamLoadSettings {
-    StreamLoadSettings {
-        load_urls: target.load_urls.iter().map(|u| u.to_string()).collect(),
-        user: target.user.clone(),
-        password: target.password.expose().to_string(),
-        timeout: target.load_timeout,
-        max_retries: target.max_retries,
-        retry_backoff: Duration::from_millis(500),
-    }
-}
-
-/// `m2s_<db>_<table>_<run>_<job>`, within StarRocks' `^[-\w]{1,128}$`.
-fn label_for(target: &TableId, run_id: &str, job_id: u64) -> String {
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(40)
-            .collect()
-    };
-    format!(
-        "m2s_{}_{}_{}_{}",
-        clean(&target.db),
-        clean(&target.table),
-        run_id,
-        job_id
-    )
-}
-
-/// A random id for this run of the pipeline (labels of different runs never collide).
-fn new_run_id() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let mixed = (nanos as u64) ^ (u64::from(std::process::id()) << 40) ^ (nanos >> 64) as u64;
-    format!("{:012x}", mixed & 0xffff_ffff_ffff)
-}
-
 /// Aborts a task when dropped.
 struct AbortOnDrop(JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels_are_valid_and_stable() {
-        let t = TableId::new("shop-1", "orders.v2 ü");
-        let label = label_for(&t, "abc123", 42);
-        assert_eq!(label, label_for(&t, "abc123", 42));
-        assert!(label.len() <= 128);
-        assert!(
-            label
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
-            "{label}"
-        );
-        assert_ne!(new_run_id(), "");
     }
 }

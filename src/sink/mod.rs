@@ -9,6 +9,7 @@ pub mod batcher;
 pub mod dirty;
 pub mod encode;
 pub mod label;
+pub mod loader;
 pub mod outcome;
 pub mod stream_load;
 

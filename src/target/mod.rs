@@ -355,6 +355,17 @@ pub async fn truncate(conn: &mut Conn, target: &TableId) -> Result<(), Error> {
         .map_err(|e| query_error(target, "TRUNCATE TABLE", e))
 }
 
+/// A connection to the FE query port.
+pub async fn connect(target: &crate::config::TargetConfig) -> Result<Conn, Error> {
+    let address = target.query_address.to_string();
+    let opts = query_opts(&address, &target.user, target.password.expose())?;
+    Conn::new(opts).await.map_err(|e| {
+        Error::transient(format!(
+            "cannot connect to the StarRocks FE at target.query_address {address}: {e}"
+        ))
+    })
+}
+
 /// Creates `target` for `source` (see [`create_table_sql`]) unless it exists.
 pub async fn create_table(
     conn: &mut Conn,

@@ -1,0 +1,283 @@
+//! Loading jobs into StarRocks: one loader task per target table, and the single function that
+//! turns a [`LoadJob`] into a Stream Load (encode, label, load with retries, dirty-data handling,
+//! metrics), used by the binlog path and the snapshot alike.
+//!
+//! Invariants:
+//! - Per target table the binlog path has one loader task, which runs its jobs in id order: a
+//!   table's loads commit in binlog order. Its queue is bounded ([`LOADER_QUEUE_CAPACITY`]).
+//! - Labels are `m2s_<db>_<table>_<run>_<job>`: unique per run (a random run id, so a reset state
+//!   directory never reuses an old label), and the same for every retry of a job.
+//! - Under `strategy_on_error: batch_dirty_data` only a rejection of the batch's data is written
+//!   aside; every other failure is returned.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tracing::{debug, warn};
+
+use crate::config::ErrorStrategy;
+use crate::error::{Error, Result};
+use crate::metrics::{LoadOp, LoadOutcomeLabel, Metrics};
+use crate::schema::TableId;
+use crate::sink::batcher::{Job, LoadJob};
+use crate::sink::encode::{
+    BodyFormat, Compression, Encoder, LoadFormat, RenderOptions, ZeroDatePolicy,
+};
+use crate::sink::stream_load::{StreamLoadClient, StreamLoadSettings};
+use crate::sink::Op;
+use crate::target::TargetTable;
+
+/// Sealed jobs waiting per table while one loads (bounds memory: 1 loading + this many queued).
+const LOADER_QUEUE_CAPACITY: usize = 2;
+
+/// A job's outcome, sent by a loader task.
+#[derive(Debug)]
+pub(crate) struct JobResult {
+    pub(crate) id: u64,
+    pub(crate) outcome: Result<()>,
+}
+
+/// What every loader task shares.
+#[derive(Clone)]
+pub(crate) struct LoaderContext {
+    pub(crate) client: Arc<StreamLoadClient>,
+    pub(crate) encoder: Arc<Encoder>,
+    pub(crate) run_id: String,
+    pub(crate) target_config: crate::config::TargetConfig,
+    pub(crate) results: mpsc::UnboundedSender<JobResult>,
+    pub(crate) metrics: Metrics,
+}
+
+/// A job and the verified target table it loads into.
+pub(crate) type LoaderItem = (Job, Option<Arc<TargetTable>>);
+
+/// One loader task per target table, each with a bounded queue.
+pub(crate) struct Loaders {
+    queues: BTreeMap<TableId, mpsc::Sender<LoaderItem>>,
+    handles: Vec<JoinHandle<()>>,
+    context: LoaderContext,
+}
+
+impl Loaders {
+    /// No loader task yet: one is started per target table on its first job.
+    pub(crate) fn new(context: LoaderContext) -> Self {
+        Loaders {
+            queues: BTreeMap::new(),
+            handles: Vec::new(),
+            context,
+        }
+    }
+
+    pub(crate) async fn send(&mut self, job: Job, table: Option<Arc<TargetTable>>) -> Result<()> {
+        let target = job.target().clone();
+        let queue = match self.queues.get(&target) {
+            Some(queue) => queue.clone(),
+            None => {
+                let (tx, rx) = mpsc::channel(LOADER_QUEUE_CAPACITY);
+                let context = self.context.clone();
+                self.handles
+                    .push(tokio::spawn(run_loader(target.clone(), rx, context)));
+                self.queues.insert(target.clone(), tx.clone());
+                tx
+            }
+        };
+        queue
+            .send((job, table))
+            .await
+            .map_err(|_| Error::transient(format!("the loader of {target} stopped")))
+    }
+
+    /// No more jobs: loaders finish their queues and stop.
+    pub(crate) fn close(&mut self) {
+        self.queues.clear();
+    }
+
+    pub(crate) fn abort(&mut self) {
+        self.queues.clear();
+        for handle in self.handles.drain(..) {
+            handle.abort();
+        }
+    }
+}
+
+/// Runs one target table's jobs in order.
+async fn run_loader(target: TableId, mut jobs: mpsc::Receiver<LoaderItem>, context: LoaderContext) {
+    while let Some((job, table)) = jobs.recv().await {
+        let id = job.id();
+        let outcome = match job {
+            Job::Load(job) => load(&job, table.as_deref(), &context).await,
+            Job::Truncate { .. } => truncate(&target, &context).await,
+        };
+        let failed = outcome.is_err();
+        if context.results.send(JobResult { id, outcome }).is_err() || failed {
+            return;
+        }
+    }
+}
+
+pub(crate) async fn load(
+    job: &LoadJob,
+    table: Option<&TargetTable>,
+    context: &LoaderContext,
+) -> Result<()> {
+    let label = label_for(&job.target, &context.run_id, job.id);
+    let Some(table) = table else {
+        return Err(Error::definite(format!(
+            "no verified target table for {}",
+            job.target
+        )));
+    };
+    let columns = table.columns_for(&job.columns)?;
+    let rows = job.rows.iter().map(|(op, row)| (*op, row.as_slice()));
+    let body = context.encoder.encode(&job.target, &columns, rows)?;
+    let started = Instant::now();
+    match context
+        .client
+        .load(&job.target.db, &job.target.table, &label, &body)
+        .await
+    {
+        Ok(report) => {
+            let deletes = job.rows.iter().filter(|(op, _)| *op == Op::Delete).count() as u64;
+            let upserts = job.rows.len() as u64 - deletes;
+            let metrics = &context.metrics;
+            metrics.rows_loaded(&job.target, LoadOp::Upsert, upserts);
+            metrics.rows_loaded(&job.target, LoadOp::Delete, deletes);
+            metrics.load_finished(&job.target, LoadOutcomeLabel::Success, started.elapsed());
+            metrics.batch(job.rows.len() as u64, body.uncompressed_len as u64);
+            for _ in 1..report.attempts {
+                metrics.load_retry(&job.target);
+            }
+            debug!(table = %job.target, %label, rows = job.rows.len(), attempts = report.attempts, "Loaded.");
+            Ok(())
+        }
+        Err(error)
+            if !error.is_transient()
+                && context.target_config.strategy_on_error == ErrorStrategy::BatchDirtyData
+                && crate::sink::dirty::is_data_rejection(&error) =>
+        {
+            let path = crate::sink::dirty::write_dirty_batch(
+                &context.target_config.dirty_data_dir,
+                &job.target,
+                &label,
+                &body,
+                &error,
+            )?;
+            warn!(table = %job.target, %label, path = %path.display(), %error, "Rejected batch written to the dirty-data directory.");
+            context.metrics.dirty_batch(&job.target);
+            context
+                .metrics
+                .load_finished(&job.target, LoadOutcomeLabel::Dirty, started.elapsed());
+            Ok(())
+        }
+        Err(error) => {
+            context
+                .metrics
+                .load_finished(&job.target, LoadOutcomeLabel::Failed, started.elapsed());
+            Err(error.context(format!(
+                "loading {} rows into {} (label {label})",
+                job.rows.len(),
+                job.target
+            )))
+        }
+    }
+}
+
+async fn truncate(target: &TableId, context: &LoaderContext) -> Result<()> {
+    let mut conn = crate::target::connect(&context.target_config).await?;
+    crate::target::truncate(&mut conn, target).await
+}
+
+/// The encoder for `target.load_props` and the typed format settings.
+pub(crate) fn encoder_for(target: &crate::config::TargetConfig) -> Encoder {
+    let format = LoadFormat {
+        format: match target.format {
+            crate::config::LoadFormat::Csv => BodyFormat::Csv,
+            crate::config::LoadFormat::Json => BodyFormat::Json,
+        },
+        column_separator: target.column_separator.bytes().to_vec(),
+        row_delimiter: target.row_delimiter.bytes().to_vec(),
+        compression: match target.compression {
+            None => Compression::None,
+            Some(crate::config::Compression::Gzip) => Compression::Gzip,
+            Some(crate::config::Compression::Zstd) => Compression::Zstd,
+            Some(crate::config::Compression::Lz4Frame) => Compression::Lz4Frame,
+        },
+        extra_headers: target
+            .load_props
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    };
+    let render = RenderOptions {
+        timestamp_tz: target.timestamp_time_zone.clone(),
+        zero_date: ZeroDatePolicy::Null,
+    };
+    Encoder::new(format, render)
+}
+
+pub(crate) fn stream_load_settings(target: &crate::config::TargetConfig) -> StreamLoadSettings {
+    StreamLoadSettings {
+        load_urls: target.load_urls.iter().map(|u| u.to_string()).collect(),
+        user: target.user.clone(),
+        password: target.password.expose().to_string(),
+        timeout: target.load_timeout,
+        max_retries: target.max_retries,
+        retry_backoff: Duration::from_millis(500),
+    }
+}
+
+/// `m2s_<db>_<table>_<run>_<job>`, within StarRocks' `^[-\w]{1,128}$`.
+pub(crate) fn label_for(target: &TableId, run_id: &str, job_id: u64) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(40)
+            .collect()
+    };
+    format!(
+        "m2s_{}_{}_{}_{}",
+        clean(&target.db),
+        clean(&target.table),
+        run_id,
+        job_id
+    )
+}
+
+/// A random id for this run of the pipeline (labels of different runs never collide).
+pub(crate) fn new_run_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let mixed = (nanos as u64) ^ (u64::from(std::process::id()) << 40) ^ (nanos >> 64) as u64;
+    format!("{:012x}", mixed & 0xffff_ffff_ffff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_valid_and_stable() {
+        let t = TableId::new("shop-1", "orders.v2 ü");
+        let label = label_for(&t, "abc123", 42);
+        assert_eq!(label, label_for(&t, "abc123", 42));
+        assert!(label.len() <= 128);
+        assert!(
+            label
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+            "{label}"
+        );
+        assert_ne!(new_run_id(), "");
+    }
+}
