@@ -6,6 +6,8 @@
 //! - `v1/source_identity`: the source's `server_uuid` and flavor, to refuse a different server;
 //! - `v1/label_seq`: the high-water mark of handed-out epoch numbers (see [`CheckpointStore::next_epoch`]);
 //! - `v1/snapshot/<db>.<table>`: per-table snapshot progress ([`SnapshotState`]);
+//! - `v1/snapshot_start`: the source position recorded before the first snapshot read anything
+//!   (streaming starts there once every table is copied, when there is no position yet);
 //! - `v1/meta/first_start_done`: set once `target.pre_sql` has run.
 //!
 //! Invariants:
@@ -37,6 +39,7 @@ const KEY_POSITION: &[u8] = b"v1/position";
 const KEY_SOURCE_IDENTITY: &[u8] = b"v1/source_identity";
 const KEY_LABEL_SEQ: &[u8] = b"v1/label_seq";
 const KEY_FIRST_START_DONE: &[u8] = b"v1/meta/first_start_done";
+const KEY_SNAPSHOT_START: &[u8] = b"v1/snapshot_start";
 const PREFIX_SNAPSHOT: &str = "v1/snapshot/";
 /// The only value format this version reads and writes.
 const FORMAT_VERSION: u32 = 1;
@@ -68,12 +71,13 @@ pub struct SourceIdentity {
 pub enum SnapshotState {
     /// Not started (or reset): the whole table must be copied.
     Pending,
-    /// Copied and loaded up to and including the row whose key is `after_key`.
+    /// Being copied: the table is cut into splits (ranges of one integer column, or a single
+    /// split for the whole table), each copied in key order and resumed after its last loaded
+    /// row. The splits are fixed when the copy starts, so a restart resumes the same ranges.
     Copying {
-        /// The key columns' values of the last loaded row, in key order (encoding chosen by the
-        /// snapshot reader).
-        after_key: Vec<serde_json::Value>,
-        /// Rows copied so far.
+        /// The splits, in order.
+        splits: Vec<SplitProgress>,
+        /// Rows copied so far (all splits).
         rows_copied: u64,
     },
     /// Fully copied.
@@ -81,6 +85,27 @@ pub enum SnapshotState {
         /// Rows copied in total.
         rows_copied: u64,
     },
+}
+
+/// One split of a table being copied.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SplitProgress {
+    /// Inclusive lower bound of the split column, as decimal text (`None`: unbounded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Exclusive upper bound of the split column, as decimal text (`None`: unbounded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// The key of the last loaded row: each key column's value as the server printed it,
+    /// hex-encoded. `None` before the first chunk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_key: Option<Vec<String>>,
+    /// Whether every row of the split is loaded.
+    #[serde(default)]
+    pub done: bool,
+    /// Rows copied in this split.
+    #[serde(default)]
+    pub rows_copied: u64,
 }
 
 impl SnapshotState {
@@ -105,6 +130,8 @@ pub struct CheckpointUpdate {
     pub snapshot_states: Vec<(TableId, SnapshotState)>,
     /// Record that `pre_sql` has run.
     pub first_start_done: bool,
+    /// The position recorded before the snapshot started reading.
+    pub snapshot_start: Option<Position>,
 }
 
 /// A saved position with the time it was saved.
@@ -219,6 +246,20 @@ impl CheckpointStore {
         }))
     }
 
+    /// The position recorded before the snapshot started reading, if any.
+    pub fn snapshot_start(&self) -> Result<Option<Position>> {
+        Ok(self
+            .get::<PositionRecord>(KEY_SNAPSHOT_START)?
+            .map(|record| record.position.into_position()))
+    }
+
+    /// When the snapshot's start position was recorded, if it was.
+    pub fn snapshot_start_saved_at(&self) -> Result<Option<SystemTime>> {
+        Ok(self
+            .get::<PositionRecord>(KEY_SNAPSHOT_START)?
+            .map(|record| UNIX_EPOCH + Duration::from_millis(record.saved_at_ms)))
+    }
+
     /// The source server the checkpoint belongs to, if recorded.
     pub fn source_identity(&self) -> Result<Option<SourceIdentity>> {
         Ok(self
@@ -288,6 +329,14 @@ impl CheckpointStore {
         for (table, state) in &update.snapshot_states {
             batch.put(snapshot_key(table), encode(&snapshot_record(table, state))?);
         }
+        if let Some(position) = &update.snapshot_start {
+            let record = PositionRecord {
+                v: FORMAT_VERSION,
+                position: PositionJson::from_position(position),
+                saved_at_ms: unix_millis(SystemTime::now()),
+            };
+            batch.put(KEY_SNAPSHOT_START, encode(&record)?);
+        }
         if update.first_start_done {
             let record = FlagRecord {
                 v: FORMAT_VERSION,
@@ -343,6 +392,7 @@ impl CheckpointStore {
         batch.delete(KEY_POSITION);
         batch.delete(KEY_SOURCE_IDENTITY);
         batch.delete(KEY_FIRST_START_DONE);
+        batch.delete(KEY_SNAPSHOT_START);
         for table in self.snapshot_states()?.keys() {
             batch.delete(snapshot_key(table));
         }
@@ -761,14 +811,20 @@ mod tests {
     #[test]
     fn snapshot_state_json_shape() {
         let state = SnapshotState::Copying {
-            after_key: vec![serde_json::json!(42), serde_json::json!("a")],
+            splits: vec![SplitProgress {
+                from: None,
+                to: Some("100".into()),
+                after_key: Some(vec!["3432".into(), "61".into()]),
+                done: false,
+                rows_copied: 9,
+            }],
             rows_copied: 9,
         };
         let record = snapshot_record(&TableId::new("shop", "orders"), &state);
         let text = String::from_utf8(encode(&record).unwrap()).unwrap();
         assert_eq!(
             text,
-            r#"{"v":1,"db":"shop","table":"orders","state":"copying","after_key":[42,"a"],"rows_copied":9}"#
+            r#"{"v":1,"db":"shop","table":"orders","state":"copying","splits":[{"to":"100","after_key":["3432","61"],"done":false,"rows_copied":9}],"rows_copied":9}"#
         );
     }
 

@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod position;
 pub mod schema;
 pub mod sink;
+pub mod snapshot;
 pub mod source;
 pub mod status;
 pub mod target;

@@ -19,7 +19,7 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
 use crate::schema::TableId;
-use crate::status::{Phase, PipelineStatus};
+use crate::status::{Phase, PipelineStatus, TablePhase};
 
 /// Prefix of every metric name.
 pub const METRIC_PREFIX: &str = "mysql2starrocks";
@@ -99,6 +99,12 @@ struct TableLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TablePhaseLabels {
+    table: String,
+    phase: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TableOpLabels {
     table: String,
     op: &'static str,
@@ -153,6 +159,11 @@ struct Inner {
     checkpoint_position: Family<FileLabels, Gauge>,
     checkpoints: Counter,
     pipeline_phase: Family<PhaseLabels, Gauge>,
+    snapshot_rows_copied: Family<TableLabels, Gauge>,
+    snapshot_rows_estimated: Family<TableLabels, Gauge>,
+    snapshot_rows_per_second: Family<TableLabels, Gauge>,
+    table_phase: Family<TablePhaseLabels, Gauge>,
+    retention_headroom: FloatGauge,
 }
 
 fn load_duration_histogram() -> Histogram {
@@ -189,6 +200,11 @@ impl Metrics {
             checkpoint_position: Family::default(),
             checkpoints: Counter::default(),
             pipeline_phase: Family::default(),
+            snapshot_rows_copied: Family::default(),
+            snapshot_rows_estimated: Family::default(),
+            snapshot_rows_per_second: Family::default(),
+            table_phase: Family::default(),
+            retention_headroom: FloatGauge::default(),
             registry: Registry::default(),
         };
         registry.register("up", "1 while the process runs", inner.up.clone());
@@ -266,6 +282,31 @@ impl Metrics {
             "pipeline_phase",
             "1 for the current pipeline phase, 0 for the others",
             inner.pipeline_phase.clone(),
+        );
+        registry.register(
+            "snapshot_rows_copied",
+            "Rows copied by the snapshot so far, per source table (kept across restarts)",
+            inner.snapshot_rows_copied.clone(),
+        );
+        registry.register(
+            "snapshot_rows_estimated",
+            "The source's row estimate of each table being copied",
+            inner.snapshot_rows_estimated.clone(),
+        );
+        registry.register(
+            "snapshot_rows_per_second",
+            "Snapshot copy rate of each table in this run",
+            inner.snapshot_rows_per_second.clone(),
+        );
+        registry.register(
+            "table_phase",
+            "1 for the current phase of each source table (pending, snapshot, streaming, failed)",
+            inner.table_phase.clone(),
+        );
+        registry.register(
+            "binlog_retention_headroom_seconds",
+            "During a snapshot: time left before the source may purge the binlog the pipeline resumes from, minus the estimated time to finish the copy (negative: at risk)",
+            inner.retention_headroom.clone(),
         );
         inner.up.set(1);
         for phase in Phase::ALL {
@@ -366,8 +407,44 @@ impl Metrics {
         self.inner.checkpoints.inc();
     }
 
+    /// Sets the binlog retention headroom during a snapshot (see the metric's help).
+    pub fn retention_headroom(&self, seconds: f64) {
+        self.inner.retention_headroom.set(seconds);
+    }
+
     /// Copies the whole-pipeline gauges from `status` (called at each scrape).
     pub fn refresh_from_status(&self, status: &PipelineStatus) {
+        for (table, t) in status.report().tables {
+            let labels = TableLabels {
+                table: table.clone(),
+            };
+            let gauge = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+            if t.rows_copied > 0 || t.phase == TablePhase::Snapshot {
+                self.inner
+                    .snapshot_rows_copied
+                    .get_or_create(&labels)
+                    .set(gauge(t.rows_copied));
+                self.inner
+                    .snapshot_rows_per_second
+                    .get_or_create(&labels)
+                    .set(gauge(t.rows_per_second));
+            }
+            if let Some(estimated) = t.rows_estimated {
+                self.inner
+                    .snapshot_rows_estimated
+                    .get_or_create(&labels)
+                    .set(gauge(estimated));
+            }
+            for phase in TablePhase::ALL {
+                self.inner
+                    .table_phase
+                    .get_or_create(&TablePhaseLabels {
+                        table: table.clone(),
+                        phase: phase.as_str(),
+                    })
+                    .set(i64::from(phase == t.phase));
+            }
+        }
         let phase = status.phase();
         for candidate in Phase::ALL {
             self.inner

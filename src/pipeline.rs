@@ -31,19 +31,20 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use crate::change::{DdlKind, SourceEvent};
-use crate::checkpoint::{CheckpointStore, CheckpointUpdate};
-use crate::config::Config;
+use crate::checkpoint::{CheckpointStore, CheckpointUpdate, SnapshotState};
+use crate::config::{Config, SnapshotMode};
 use crate::error::{Error, Result};
 use crate::mapper::TableMapping;
 use crate::metrics::{Metrics, SourceOp};
 use crate::schema::{TableId, TableSchema};
 use crate::sink::batcher::{BatchLimits, Batcher, CommitTracker, Emitted};
 use crate::sink::loader::{
-    encoder_for, new_run_id, stream_load_settings, JobResult, LoaderContext, Loaders,
+    encoder_for, new_run_id, stream_load_settings, JobResult, LoadContext, LoaderContext, Loaders,
 };
 use crate::sink::stream_load::StreamLoadClient;
+use crate::snapshot::SnapshotOutcome;
 use crate::source::binlog::BinlogReader;
-use crate::status::{Phase, PipelineStatus};
+use crate::status::{Phase, PipelineStatus, TablePhase};
 use crate::target::TargetTable;
 
 /// Events buffered between the binlog reader and the main loop.
@@ -189,39 +190,152 @@ async fn run_once(
             ..CheckpointUpdate::default()
         })?;
     }
+    // Tables to copy first: every routed table whose snapshot is not finished (none with
+    // `snapshot.mode: never`).
+    let mut to_copy = Vec::new();
+    if config.snapshot.mode != SnapshotMode::Never {
+        for id in tables.keys() {
+            if !matches!(store.snapshot_state(id)?, SnapshotState::Done { .. }) {
+                to_copy.push(id.clone());
+            }
+        }
+    }
     let mut mappings = BTreeMap::new();
     let mut target_tables = BTreeMap::new();
+    let mut snapshot_tables = Vec::new();
     for schema in tables.values() {
         let target_id = config.routes.target_for(&schema.id);
-        let verified = verify_target(&mut target, &target_id, schema, saved.is_some()).await?;
+        let options = config
+            .snapshot
+            .tables
+            .get(&schema.id)
+            .cloned()
+            .unwrap_or_default();
+        let read_schema = Arc::new(crate::snapshot::read_schema(
+            schema,
+            options.columns.as_deref(),
+        )?);
+        if config.target.auto_create {
+            crate::target::create_table(&mut target, &target_id, &read_schema).await?;
+        }
+        let copying = to_copy.contains(&schema.id);
+        let verified = Arc::new(
+            verify_target(
+                &mut target,
+                &target_id,
+                &read_schema,
+                saved.is_some() && !copying,
+            )
+            .await?,
+        );
+        // `snapshot.tables."db.t".columns` limits both the copy and the binlog path.
+        let target_columns: Vec<String> = column_names(&verified)
+            .into_iter()
+            .filter(|name| {
+                options
+                    .columns
+                    .as_ref()
+                    .is_none_or(|wanted| wanted.iter().any(|w| w.eq_ignore_ascii_case(name)))
+            })
+            .collect();
         mappings.insert(
             schema.id.clone(),
-            TableMapping::new(target_id.clone(), column_names(&verified)),
+            TableMapping::new(target_id.clone(), target_columns.clone()),
         );
-        target_tables.insert(target_id, Arc::new(verified));
+        if copying {
+            snapshot_tables.push(crate::snapshot::SnapshotTable {
+                schema: read_schema,
+                target: Arc::clone(&verified),
+                target_columns,
+                options,
+            });
+        }
+        target_tables.insert(target_id, verified);
     }
 
-    let start = match saved {
+    let client = Arc::new(StreamLoadClient::new(stream_load_settings(&config.target))?);
+    let encoder = Arc::new(encoder_for(&config.target));
+    let start = match saved.clone() {
         Some(position) => {
             info!(%position, "Resuming from the checkpoint.");
             position
         }
-        None => match config.snapshot.mode {
-            crate::config::SnapshotMode::Never => {
-                let mut conn = crate::source::connect::open(&settings).await?;
-                let position = crate::source::current_position(&mut conn).await?;
-                let _ = conn.disconnect().await;
-                info!(%position, "No checkpoint: starting at the source's current position.");
+        None if config.snapshot.mode == SnapshotMode::Never => {
+            let position = crate::source::current_position_at(&settings).await?;
+            info!(%position, "No checkpoint: starting at the source's current position.");
+            position
+        }
+        None => match store.snapshot_start()? {
+            Some(position) => {
+                info!(%position, "Resuming the initial snapshot; the binlog follows from its start position.");
                 position
             }
-            mode => {
-                return Err(Error::definite(format!(
-                    "snapshot.mode `{mode:?}` needs the initial snapshot, which this build does not implement yet"
-                ))
-                .with_hint("set snapshot.mode: never to start at the source's current position"))
+            None => {
+                // Recorded before anything is read: every later change is replayed afterwards.
+                let position = crate::source::current_position_at(&settings).await?;
+                store.save(&CheckpointUpdate {
+                    snapshot_start: Some(position.clone()),
+                    ..CheckpointUpdate::default()
+                })?;
+                info!(%position, "Initial snapshot: the binlog will follow from the current position.");
+                position
             }
         },
     };
+    // Ready once both sides are verified (systemd READY=1): copying or streaming.
+    status.set_ready(true);
+    if !snapshot_tables.is_empty() {
+        status.set_phase(Phase::Snapshot);
+        let started_at = store
+            .snapshot_start_saved_at()?
+            .unwrap_or_else(std::time::SystemTime::now);
+        let context = crate::snapshot::SnapshotContext {
+            settings: &settings,
+            chunk_rows: config.snapshot.chunk_rows,
+            parallelism: config.snapshot.parallelism,
+            max_batch_rows: config.target.max_batch_rows,
+            max_batch_bytes: config.target.max_batch_size,
+            store,
+            status,
+            metrics,
+            load: LoadContext {
+                client: Arc::clone(&client),
+                encoder: Arc::clone(&encoder),
+                run_id: new_run_id(),
+                target_config: config.target.clone(),
+                metrics: metrics.clone(),
+            },
+            started_at,
+        };
+        let outcome =
+            crate::snapshot::copy_tables(context, snapshot_tables, shutdown.clone()).await?;
+        if outcome == SnapshotOutcome::Stopped {
+            return Ok(());
+        }
+        if saved.is_none() {
+            store.save(&CheckpointUpdate {
+                position: Some(start.clone()),
+                ..CheckpointUpdate::default()
+            })?;
+        }
+        info!("Snapshot finished.");
+    }
+    if config.snapshot.mode == SnapshotMode::Only {
+        for sql in &config.target.post_sql {
+            info!(statement = %sql, "Running target.post_sql.");
+            target
+                .query_drop(sql)
+                .await
+                .map_err(|e| Error::definite(format!("target.post_sql `{sql}` failed: {e}")))?;
+        }
+        info!("snapshot.mode is only: the copy is done, exiting.");
+        return Ok(());
+    }
+    let _ = target.disconnect().await;
+    let mut target = crate::target::connect(&config.target).await?;
+    for id in tables.keys() {
+        status.update_table(id, |t| t.phase = TablePhase::Streaming);
+    }
 
     let filter = config.source.tables.clone();
     let watched: Arc<dyn Fn(&TableId) -> bool + Send + Sync> =
@@ -246,16 +360,16 @@ async fn run_once(
     let _reader_guard = AbortOnDrop(reader_task);
 
     let run_id = new_run_id();
-    let client = Arc::new(StreamLoadClient::new(stream_load_settings(&config.target))?);
-    let encoder = Arc::new(encoder_for(&config.target));
     let (result_tx, mut result_rx) = mpsc::unbounded_channel::<JobResult>();
     let mut loaders = Loaders::new(LoaderContext {
-        client,
-        encoder,
-        run_id,
-        target_config: config.target.clone(),
+        load: LoadContext {
+            client,
+            encoder,
+            run_id,
+            target_config: config.target.clone(),
+            metrics: metrics.clone(),
+        },
         results: result_tx,
-        metrics: metrics.clone(),
     });
     let mut batcher = Batcher::new(
         BatchLimits {
@@ -274,7 +388,6 @@ async fn run_once(
     // unwatched tables): such saves are throttled to one per flush interval.
     let mut last_idle_checkpoint = Instant::now();
     status.set_phase(Phase::Streaming);
-    status.set_ready(true);
     info!(tables = mappings.len(), %start, "Replication running.");
 
     let outcome: Result<()> = loop {

@@ -77,6 +77,26 @@ pub enum TablePhase {
     Failed,
 }
 
+impl TablePhase {
+    /// Every phase, for per-phase gauges.
+    pub const ALL: [TablePhase; 4] = [
+        TablePhase::Pending,
+        TablePhase::Snapshot,
+        TablePhase::Streaming,
+        TablePhase::Failed,
+    ];
+
+    /// The phase as a label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TablePhase::Pending => "pending",
+            TablePhase::Snapshot => "snapshot",
+            TablePhase::Streaming => "streaming",
+            TablePhase::Failed => "failed",
+        }
+    }
+}
+
 /// Per-table counters and phase.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableStatus {
@@ -92,6 +112,9 @@ pub struct TableStatus {
     pub rows_copied: u64,
     /// Estimated rows of the table (for snapshot progress), if known.
     pub rows_estimated: Option<u64>,
+    /// Snapshot copy rate in this run (rows per second).
+    #[serde(default)]
+    pub rows_per_second: u64,
     /// Loads that failed (retried or not).
     pub load_failures: u64,
 }

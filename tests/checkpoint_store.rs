@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 
 use mysql2starrocks::checkpoint::{
-    CheckpointStore, CheckpointUpdate, SnapshotState, SourceFlavor, SourceIdentity,
+    CheckpointStore, CheckpointUpdate, SnapshotState, SourceFlavor, SourceIdentity, SplitProgress,
 };
 use mysql2starrocks::error::ErrorClass;
 use mysql2starrocks::position::{GtidSet, GtidState, MariaGtidList, Position};
@@ -111,7 +111,22 @@ fn round_trip_of_every_key() {
         flavor: SourceFlavor::MySql,
     };
     let copying = SnapshotState::Copying {
-        after_key: vec![serde_json::json!(17), serde_json::json!("k\u{1F600}")],
+        splits: vec![
+            SplitProgress {
+                from: None,
+                to: Some("1000".into()),
+                after_key: Some(vec!["3137".into(), "6bf09f9880".into()]),
+                done: false,
+                rows_copied: 17,
+            },
+            SplitProgress {
+                from: Some("1000".into()),
+                to: None,
+                after_key: None,
+                done: true,
+                rows_copied: 0,
+            },
+        ],
         rows_copied: 17,
     };
     store
@@ -123,9 +138,11 @@ fn round_trip_of_every_key() {
                 (dotted.clone(), SnapshotState::Done { rows_copied: 3 }),
             ],
             first_start_done: true,
+            snapshot_start: Some(mysql_position(40)),
         })
         .unwrap();
     assert_eq!(store.load_position().unwrap(), Some(mysql_position(42)));
+    assert_eq!(store.snapshot_start().unwrap(), Some(mysql_position(40)));
     assert_eq!(store.source_identity().unwrap(), Some(identity.clone()));
     assert!(store.first_start_done().unwrap());
     assert_eq!(store.snapshot_state(&orders).unwrap(), copying);
@@ -184,6 +201,7 @@ fn clear_all_and_clear_table() {
                 (b.clone(), SnapshotState::Done { rows_copied: 2 }),
             ],
             first_start_done: true,
+            snapshot_start: Some(mysql_position(3)),
             ..Default::default()
         })
         .unwrap();
@@ -197,6 +215,7 @@ fn clear_all_and_clear_table() {
 
     store.clear_all().unwrap();
     assert_eq!(store.load_position().unwrap(), None);
+    assert_eq!(store.snapshot_start().unwrap(), None);
     assert!(store.snapshot_states().unwrap().is_empty());
     assert!(!store.first_start_done().unwrap());
 }
@@ -243,7 +262,11 @@ fn kill_9_right_after_save_keeps_the_checkpoint() {
                 snapshot_states: vec![(
                     TableId::new("shop", "orders"),
                     SnapshotState::Copying {
-                        after_key: vec![serde_json::json!(5)],
+                        splits: vec![SplitProgress {
+                            after_key: Some(vec!["35".into()]),
+                            rows_copied: 5,
+                            ..SplitProgress::default()
+                        }],
                         rows_copied: 5,
                     },
                 )],
@@ -273,7 +296,11 @@ fn kill_9_right_after_save_keeps_the_checkpoint() {
             .snapshot_state(&TableId::new("shop", "orders"))
             .unwrap(),
         SnapshotState::Copying {
-            after_key: vec![serde_json::json!(5)],
+            splits: vec![SplitProgress {
+                after_key: Some(vec!["35".into()]),
+                rows_copied: 5,
+                ..SplitProgress::default()
+            }],
             rows_copied: 5
         }
     );

@@ -12,84 +12,9 @@ use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 use starrocks_emulator::faults::{FaultAction, FaultRule};
+use support::shop::{shop_bed, workload, PAIRS};
 use support::{assert_converges, Bed, Daemon};
 use testbed::Flavor;
-
-/// Source tables with integer, composite and string keys, and their targets.
-const SOURCE_TABLES: &[&str] = &[
-    "CREATE DATABASE shop",
-    "CREATE TABLE shop.orders (id BIGINT PRIMARY KEY, customer VARCHAR(64) NOT NULL, \
-     amount DECIMAL(12,2), note TEXT, created DATETIME(6))",
-    "CREATE TABLE shop.lines (order_id BIGINT, line INT, sku VARCHAR(32) NOT NULL, qty INT, \
-     PRIMARY KEY (order_id, line))",
-    "CREATE TABLE shop.tags (code VARCHAR(32) PRIMARY KEY, label VARCHAR(255))",
-];
-
-const TARGET_TABLES: &[&str] = &[
-    "CREATE DATABASE shop",
-    "CREATE TABLE shop.orders (id BIGINT NOT NULL, customer VARCHAR(256) NOT NULL, \
-     amount DECIMAL(12,2), note STRING, created DATETIME) PRIMARY KEY(id) DISTRIBUTED BY HASH(id)",
-    "CREATE TABLE shop.lines (order_id BIGINT NOT NULL, line INT NOT NULL, sku VARCHAR(128) NOT NULL, \
-     qty INT) PRIMARY KEY(order_id, line) DISTRIBUTED BY HASH(order_id)",
-    "CREATE TABLE shop.tags (code VARCHAR(128) NOT NULL, label VARCHAR(1020)) PRIMARY KEY(code) \
-     DISTRIBUTED BY HASH(code)",
-];
-
-const PAIRS: &[(&str, &str)] = &[
-    ("shop.orders", "shop.orders"),
-    ("shop.lines", "shop.lines"),
-    ("shop.tags", "shop.tags"),
-];
-
-async fn shop_bed(flavor: Flavor) -> Bed {
-    let bed = Bed::start(flavor).await;
-    bed.source_exec(SOURCE_TABLES).await;
-    bed.target_exec(TARGET_TABLES).await;
-    bed
-}
-
-/// A mixed workload: multi-table transactions, updates, deletes, key changes, hostile text.
-async fn workload(bed: &Bed, round: u32) {
-    let base = u64::from(round) * 1000;
-    let mut statements = Vec::new();
-    statements.push("BEGIN".to_string());
-    for i in 0..50u64 {
-        let id = base + i;
-        statements.push(format!(
-            "INSERT INTO shop.orders VALUES ({id}, 'cust\\t{i}', {i}.25, 'line1\\nline2 \\\\N emoji 😀', \
-             '2024-02-29 12:34:56.{:06}')",
-            i * 7
-        ));
-        statements.push(format!(
-            "INSERT INTO shop.lines VALUES ({id}, 1, 'sku-{i}', {i}), ({id}, 2, 'sku-x', 1)"
-        ));
-    }
-    statements.push(format!(
-        "INSERT INTO shop.tags VALUES ('a{round}', 'first'), ('b{round}', NULL)"
-    ));
-    statements.push("COMMIT".to_string());
-    statements.push(format!(
-        "UPDATE shop.orders SET amount = amount * 2 WHERE id % 3 = 0 AND id >= {base}"
-    ));
-    statements.push(format!(
-        "DELETE FROM shop.lines WHERE line = 2 AND order_id % 5 = 0 AND order_id >= {base}"
-    ));
-    // Key changes, also one that only changes case.
-    statements.push(format!(
-        "UPDATE shop.orders SET id = id + 500 WHERE id = {}",
-        base + 1
-    ));
-    statements.push(format!(
-        "UPDATE shop.tags SET code = 'A{round}' WHERE code = 'a{round}'"
-    ));
-    statements.push(format!(
-        "UPDATE shop.lines SET line = 9 WHERE order_id = {} AND line = 1",
-        base + 2
-    ));
-    statements.push(format!("DELETE FROM shop.orders WHERE id = {}", base + 3));
-    let refs: Vec<&str> = statements.iter().map(String::as_str).collect();
-    bed.source_exec(&refs).await;
-}
 
 async fn replicates_mixed_transactions(flavor: Flavor) {
     let bed = shop_bed(flavor).await;
@@ -330,47 +255,12 @@ async fn refuses_non_pk_target_and_bad_config(flavor: Flavor) {
 /// Every MySQL type with edge values, through the binlog path, compared value by value.
 async fn every_type_round_trips(flavor: Flavor) {
     let bed = Bed::start(flavor).await;
-    let json_type = "JSON";
-    bed.source_exec(&[
-        "CREATE DATABASE ty",
-        &format!(
-            "CREATE TABLE ty.t (id INT PRIMARY KEY, ti TINYINT, tiu TINYINT UNSIGNED, si SMALLINT, \
-             siu SMALLINT UNSIGNED, mi MEDIUMINT, miu MEDIUMINT UNSIGNED, i INT, iu INT UNSIGNED, \
-             bi BIGINT, biu BIGINT UNSIGNED, f FLOAT, d DOUBLE, dec1 DECIMAL(65,30), dec2 DECIMAL(10,2), \
-             c CHAR(10), vc VARCHAR(100), t TEXT, b BINARY(4), vb VARBINARY(20), bl BLOB, dt DATE, \
-             dtm DATETIME(6), ts TIMESTAMP(3) NULL, tm TIME(6), y YEAR, bt BIT(10), \
-             e ENUM('a','b','c'), st SET('x','y','z'), j {json_type}, l1 VARCHAR(20) CHARACTER SET latin1)"
-        ),
-    ])
-    .await;
-    bed.target_exec(&[
-        "CREATE DATABASE ty",
-        "CREATE TABLE ty.t (id INT NOT NULL, ti TINYINT, tiu SMALLINT, si SMALLINT, siu INT, mi INT, \
-         miu INT, i INT, iu BIGINT, bi BIGINT, biu LARGEINT, f FLOAT, d DOUBLE, dec1 VARCHAR(100), \
-         dec2 DECIMAL(10,2), c VARCHAR(40), vc VARCHAR(400), t STRING, b VARBINARY(4), vb VARBINARY(20), \
-         bl VARBINARY, dt DATE, dtm DATETIME, ts DATETIME, tm VARCHAR(32), y SMALLINT, bt VARBINARY(8), \
-         e VARCHAR(16), st VARCHAR(32), j JSON, l1 VARCHAR(80)) PRIMARY KEY(id) DISTRIBUTED BY HASH(id)",
-    ])
-    .await;
+    bed.source_exec(support::every_type::SOURCE_DDL).await;
+    bed.target_exec(support::every_type::TARGET_DDL).await;
     let config = bed.write_config(&["ty.*"], "", "");
     let mut daemon = Daemon::spawn(&config);
     daemon.wait_ready().await;
-    bed.source_exec(&[
-        "SET SESSION sql_mode = ''",
-        "INSERT INTO ty.t (id) VALUES (1)",
-        "INSERT INTO ty.t VALUES (2, -128, 255, -32768, 65535, -8388608, 16777215, -2147483648, \
-         4294967295, -9223372036854775808, 18446744073709551615, -2.25, 1.7976931348623157e308, \
-         '-12345678901234567890123456789012345.123456789012345678901234567890', -99999999.99, \
-         'ab', 'tab\there\nnew \\\\N \\N emoji 😀 \"q\" ,;', '\\N', 'ab', x'00ff0a09', x'', \
-         '0000-00-00', '0000-00-00 00:00:00', '1970-01-01 00:00:01.000', '-838:59:59.000000', 0, \
-         b'1010101010', 'c', 'x,z', '{\"b\": [1, 2.5, \"x\"], \"a\": null, \"n\": {\"k\": true}}', x'636166e9')",
-        "INSERT INTO ty.t VALUES (3, 127, 0, 32767, 0, 8388607, 0, 2147483647, 0, 9223372036854775807, \
-         0, 1.5, -0.1, 0.000000000000000000000000000001, 0.01, '', '', '', x'61000000', x'000102', \
-         x'deadbeef', '9999-12-31', '2024-02-29 23:59:59.999999', '2038-01-19 03:14:07.999', \
-         '838:59:59.999999', 2155, b'0000000001', 'a', '', '[]', '')",
-        "UPDATE ty.t SET vc = 'updated\ttab', j = '\"just a string\"' WHERE id = 3",
-    ])
-    .await;
+    bed.source_exec(support::every_type::ROWS).await;
     assert_converges(&bed, Some(&mut daemon), &[("ty.t", "ty.t")]).await;
     assert_eq!(daemon.terminate().await, Some(0));
 }

@@ -295,7 +295,7 @@ impl Batcher {
 }
 
 /// Rough in-memory size of a row, for the byte limit.
-fn approx_row_bytes(values: &[Value]) -> usize {
+pub(crate) fn approx_row_bytes(values: &[Value]) -> usize {
     values
         .iter()
         .map(|v| match v {

@@ -40,15 +40,22 @@ pub(crate) struct JobResult {
     pub(crate) outcome: Result<()>,
 }
 
-/// What every loader task shares.
+/// What loading a job needs: the HTTP client, the encoder, the run's label prefix, the target
+/// settings and the metrics. Shared by the loader tasks and the snapshot's chunk copiers.
 #[derive(Clone)]
-pub(crate) struct LoaderContext {
+pub(crate) struct LoadContext {
     pub(crate) client: Arc<StreamLoadClient>,
     pub(crate) encoder: Arc<Encoder>,
     pub(crate) run_id: String,
     pub(crate) target_config: crate::config::TargetConfig,
-    pub(crate) results: mpsc::UnboundedSender<JobResult>,
     pub(crate) metrics: Metrics,
+}
+
+/// What every loader task shares: how to load, and where to report each job's outcome.
+#[derive(Clone)]
+pub(crate) struct LoaderContext {
+    pub(crate) load: LoadContext,
+    pub(crate) results: mpsc::UnboundedSender<JobResult>,
 }
 
 /// A job and the verified target table it loads into.
@@ -108,8 +115,8 @@ async fn run_loader(target: TableId, mut jobs: mpsc::Receiver<LoaderItem>, conte
     while let Some((job, table)) = jobs.recv().await {
         let id = job.id();
         let outcome = match job {
-            Job::Load(job) => load(&job, table.as_deref(), &context).await,
-            Job::Truncate { .. } => truncate(&target, &context).await,
+            Job::Load(job) => load(&job, table.as_deref(), &context.load).await,
+            Job::Truncate { .. } => truncate(&target, &context.load).await,
         };
         let failed = outcome.is_err();
         if context.results.send(JobResult { id, outcome }).is_err() || failed {
@@ -121,7 +128,7 @@ async fn run_loader(target: TableId, mut jobs: mpsc::Receiver<LoaderItem>, conte
 pub(crate) async fn load(
     job: &LoadJob,
     table: Option<&TargetTable>,
-    context: &LoaderContext,
+    context: &LoadContext,
 ) -> Result<()> {
     let label = label_for(&job.target, &context.run_id, job.id);
     let Some(table) = table else {
@@ -185,7 +192,7 @@ pub(crate) async fn load(
     }
 }
 
-async fn truncate(target: &TableId, context: &LoaderContext) -> Result<()> {
+async fn truncate(target: &TableId, context: &LoadContext) -> Result<()> {
     let mut conn = crate::target::connect(&context.target_config).await?;
     crate::target::truncate(&mut conn, target).await
 }

@@ -8,6 +8,9 @@
 
 #![allow(dead_code)]
 
+pub mod every_type;
+pub mod shop;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -96,6 +99,17 @@ impl Bed {
     /// Writes a daemon configuration replicating `tables` (patterns) and returns its path.
     /// `extra` is appended at the top level (YAML, may override nothing already set).
     pub fn write_config(&self, tables: &[&str], target_extra: &str, extra: &str) -> PathBuf {
+        self.write_config_with_snapshot(tables, target_extra, "  mode: never", extra)
+    }
+
+    /// [`Self::write_config`] with the lines of the `snapshot:` section given.
+    pub fn write_config_with_snapshot(
+        &self,
+        tables: &[&str],
+        target_extra: &str,
+        snapshot: &str,
+        extra: &str,
+    ) -> PathBuf {
         let fe = self.emulator.fe_http_addr();
         let query = self.emulator.query_addr();
         let admin_port = free_port();
@@ -127,7 +141,7 @@ target:
   flush_interval_ms: 200
 {target_extra}
 snapshot:
-  mode: never
+{snapshot}
 state_dir: "{state}"
 admin:
   listen: "127.0.0.1:{admin_port}"
@@ -474,6 +488,36 @@ pub async fn first_difference(
             Ok(rows) => rows,
             Err(e) => return Some(format!("reading {target_table}: {e}")),
         };
+        // Sorted here by the normalised key text: the two servers order by their own
+        // collations (MySQL's case-insensitive `'b1' < 'TAG'`, StarRocks' binary `'TAG' < 'b1'`).
+        let key_positions: Vec<usize> = key
+            .iter()
+            .filter_map(|k| shared.iter().position(|c| &c.name == k))
+            .collect();
+        let mut source_rows: Vec<(Vec<Option<String>>, Row)> = source_rows
+            .into_iter()
+            .map(|row| {
+                let sort_key = key_positions
+                    .iter()
+                    .map(|&p| expected_target_text(shared[p], row.as_ref(p)))
+                    .collect();
+                (sort_key, row)
+            })
+            .collect();
+        source_rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let source_rows: Vec<Row> = source_rows.into_iter().map(|(_, row)| row).collect();
+        let mut target_rows: Vec<(Vec<Option<String>>, Row)> = target_rows
+            .into_iter()
+            .map(|row| {
+                let sort_key = key_positions
+                    .iter()
+                    .map(|&p| normalize_target(shared[p], row.as_ref(p)))
+                    .collect();
+                (sort_key, row)
+            })
+            .collect();
+        target_rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let target_rows: Vec<Row> = target_rows.into_iter().map(|(_, row)| row).collect();
         if source_rows.len() != target_rows.len() {
             return Some(format!(
                 "{source_table}: {} rows in the source, {} in the target {target_table}",
