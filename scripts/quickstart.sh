@@ -10,7 +10,10 @@
 # StarRocks stand-in), creates the target primary-key tables, writes a config file and runs
 # `mysql2starrocks run` on it, printing row counts of both sides every few seconds so you can see
 # rows arrive. Ctrl-C stops everything cleanly (the daemon flushes and checkpoints first).
-# Everything lives under $QUICKSTART_DIR (default /tmp/mysql2starrocks-quickstart).
+# Everything lives under $QUICKSTART_DIR (default /tmp/mysql2starrocks-quickstart). Ports can be
+# moved with QUICKSTART_SOURCE_PORT, QUICKSTART_FE_PORT, QUICKSTART_BE_PORT,
+# QUICKSTART_QUERY_PORT and QUICKSTART_ADMIN_PORT; QUICKSTART_BIN_DIR names a directory holding
+# both binaries already built (skips the build).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,20 +25,31 @@ export M2S_CACHE_DIR=$cache
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
 work=${QUICKSTART_DIR:-/tmp/mysql2starrocks-quickstart}
 source_port=${QUICKSTART_SOURCE_PORT:-13306}
-fe_port=18030 be_port=18040 query_port=19030 admin_port=19501
+fe_port=${QUICKSTART_FE_PORT:-18030} be_port=${QUICKSTART_BE_PORT:-18040}
+query_port=${QUICKSTART_QUERY_PORT:-19030} admin_port=${QUICKSTART_ADMIN_PORT:-19501}
+# With QUICKSTART_RUN_SECONDS=N the live writes stop after N seconds, the script waits until
+# StarRocks equals the source (or fails), then stops everything (used by the test suite).
+run_seconds=${QUICKSTART_RUN_SECONDS:-}
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-say "installing what is missing (build packages, MariaDB 10.11${flavor/mariadb/}${flavor/mysql/, MySQL 9.7})"
+servers="MariaDB 10.11"
+[[ $flavor == mysql ]] && servers="MariaDB 10.11, MySQL 9.7"
+say "installing what is missing (build packages, $servers)"
 ./scripts/install-build-deps.sh
 ./scripts/provision-sources.sh >/dev/null
 ROCKSDB_LIB_DIR=$(./scripts/build-rocksdb.sh)
 export ROCKSDB_LIB_DIR ROCKSDB_STATIC=1
 
-say "building mysql2starrocks and starrocks-emulator (the first build takes a while: RocksDB is C++)"
-# The same build as the test suite (shares its artifacts when both have run).
-cargo build --locked --workspace --all-targets --quiet
-bin=$CARGO_TARGET_DIR/debug
+if [[ -n ${QUICKSTART_BIN_DIR:-} ]]; then
+  # Binaries built already (the test suite passes its own).
+  bin=$QUICKSTART_BIN_DIR
+else
+  say "building mysql2starrocks and starrocks-emulator (the first build takes a while: RocksDB is C++)"
+  # The same build as the test suite (shares its artifacts when both have run).
+  cargo build --locked --workspace --all-targets --quiet
+  bin=$CARGO_TARGET_DIR/debug
+fi
 
 pids=()
 cleanup() {
@@ -67,6 +81,12 @@ sql "CREATE DATABASE shop;
 CREATE TABLE shop.customers (id INT PRIMARY KEY, name VARCHAR(64) NOT NULL, email VARCHAR(128), created_at DATETIME(6) NOT NULL);
 CREATE TABLE shop.orders (id BIGINT PRIMARY KEY AUTO_INCREMENT, customer_id INT NOT NULL, amount DECIMAL(12,2) NOT NULL, status ENUM('new','paid','shipped') NOT NULL, note TEXT, updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3));"
 
+say "writing sample rows (copied by the initial snapshot)"
+for i in $(seq 1 20); do
+  sql "INSERT INTO shop.customers VALUES ($i, 'customer $i', 'c$i@example.com', NOW(6));"
+done
+sql "INSERT INTO shop.orders (customer_id, amount, status, note) SELECT id, id * 3.5, 'new', CONCAT('first order of ', name) FROM shop.customers;"
+
 say "starting starrocks-emulator (FE http $fe_port, BE http $be_port, query $query_port)"
 setsid "$bin/starrocks-emulator" --fe-http-port $fe_port --be-http-port $be_port --query-port $query_port \
   >"$work/emulator.log" 2>&1 &
@@ -97,7 +117,7 @@ target:
   password: ""
   flush_interval_ms: 1000
 snapshot:
-  mode: never
+  mode: initial
 state_dir: ./state
 admin:
   listen: "127.0.0.1:$admin_port"
@@ -108,15 +128,10 @@ say "starting mysql2starrocks (Ctrl-C to stop)"
 QUICKSTART_SOURCE_PASSWORD=repl-pw setsid "$bin/mysql2starrocks" run --config "$work/config.yaml" &
 daemon=$!
 pids=("$daemon" "${pids[@]}")
-# Until the initial snapshot exists (snapshot.mode: never), rows written before the daemon's first
-# start are not copied: the sample rows are written once it is ready.
 for _ in $(seq 1 300); do
   curl -sf "http://127.0.0.1:$admin_port/readyz" >/dev/null 2>&1 && break
   kill -0 "$daemon" 2>/dev/null || exit 1
   sleep 0.2
-done
-for i in $(seq 1 20); do
-  sql "INSERT INTO shop.customers VALUES ($i, 'customer $i', 'c$i@example.com', NOW(6));"
 done
 
 # Live writes: a few inserts, updates and deletes every second.
@@ -132,9 +147,33 @@ DELETE FROM shop.orders WHERE status = 'paid' AND id % 7 = 0;" || true
     sleep 1
   done
 ) &
-pids+=($!)
+writer=$!
+pids+=("$writer")
 
+# The replicated columns both sides print alike, ordered by key (the final check).
+dump_source() {
+  sql "SELECT id, name, email FROM shop.customers ORDER BY id; SELECT id, customer_id, amount, status, note FROM shop.orders ORDER BY id"
+}
+dump_target() {
+  target_sql "SELECT id, name, email FROM shop.customers ORDER BY id; SELECT id, customer_id, amount, status, note FROM shop.orders ORDER BY id"
+}
+
+started=$SECONDS
 while kill -0 "$daemon" 2>/dev/null; do
+  if [[ -n $run_seconds ]] && (( SECONDS - started >= run_seconds )); then
+    kill "$writer" 2>/dev/null || true
+    wait "$writer" 2>/dev/null || true
+    for _ in $(seq 1 60); do
+      if diff <(dump_source) <(dump_target) >/dev/null 2>&1; then
+        say "StarRocks equals the source, row by row"
+        exit 0
+      fi
+      sleep 1
+    done
+    say "StarRocks does not equal the source:"
+    diff <(dump_source) <(dump_target) | head -20 || true
+    exit 1
+  fi
   sleep 5
   src=$(sql "SELECT (SELECT COUNT(*) FROM shop.customers), (SELECT COUNT(*) FROM shop.orders)" | tr '\t' ' ')
   dst=$(target_sql "SELECT COUNT(*) FROM shop.customers" 2>/dev/null || echo "?")

@@ -129,6 +129,12 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<()> 
     let (admin_addr, admin_task) = crate::admin::serve(config.admin.listen, admin_state).await?;
     let _admin_guard = AbortOnDrop(admin_task);
     info!(address = %admin_addr, "Admin endpoint listening.");
+    let _watchdog_guard = sd_notify::watchdog_enabled().map(|interval| {
+        AbortOnDrop(tokio::spawn(systemd_watchdog(
+            Arc::clone(&status),
+            interval / 2,
+        )))
+    });
     let store = CheckpointStore::open(&config.state_dir)?;
     let mut backoff = Duration::from_secs(1);
     let result = loop {
@@ -159,6 +165,26 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<()> 
         Phase::Failed
     });
     result
+}
+
+/// Under systemd with `WatchdogSec=`: sends `WATCHDOG=1` every `every` while the pipeline is
+/// healthy (it progressed — rows, heartbeats, checkpoints — within the stall limit), so systemd
+/// restarts a stalled daemon. A failed pipeline that is restarting with back-off still pings.
+async fn systemd_watchdog(status: Arc<PipelineStatus>, every: Duration) {
+    let mut ticker = tokio::time::interval(every.max(Duration::from_millis(100)));
+    loop {
+        ticker.tick().await;
+        match status.health() {
+            Ok(()) => {
+                if let Err(error) = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]) {
+                    warn!(%error, "Cannot notify the systemd watchdog.");
+                }
+            }
+            Err(reason) => {
+                warn!(%reason, "Pipeline stalled: not feeding the systemd watchdog.");
+            }
+        }
+    }
 }
 
 /// One life of the pipeline: from the checkpoint until shutdown or the first error.

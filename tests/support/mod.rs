@@ -216,6 +216,11 @@ pub struct Daemon {
 impl Daemon {
     /// Spawns the daemon; its output goes to `daemon.log` beside the config.
     pub fn spawn(config: &Path) -> Daemon {
+        Daemon::spawn_with_env(config, &[])
+    }
+
+    /// [`Self::spawn`] with extra environment variables.
+    pub fn spawn_with_env(config: &Path, env: &[(&str, &str)]) -> Daemon {
         let dir = config.parent().unwrap_or(Path::new("."));
         let log_path = dir.join("daemon.log");
         let log = std::fs::OpenOptions::new()
@@ -236,6 +241,7 @@ impl Daemon {
                 std::env::var("M2S_DAEMON_LOG")
                     .unwrap_or_else(|_| "info,mysql2starrocks=debug".into()),
             )
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(err))
