@@ -671,6 +671,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Generates one `#[tokio::test]` per scenario and flavour: `mariadb::<scenario>` and
 /// `mysql97::<scenario>`, each calling `<scenario>(Flavor)` of the test file.
+#[allow(unused_macros)] // Why: not every test file has scenarios for both flavours.
 macro_rules! both_flavors {
     ($($scenario:ident),* $(,)?) => {
         mod mariadb {
