@@ -359,8 +359,11 @@ async fn run_once(
     }
     let _ = target.disconnect().await;
     let mut target = crate::target::connect(&config.target).await?;
-    for id in tables.keys() {
-        status.update_table(id, |t| t.phase = TablePhase::Streaming);
+    for (id, mapping) in &mappings {
+        status.update_table(id, |t| {
+            t.phase = TablePhase::Streaming;
+            t.target = mapping.target.to_string();
+        });
     }
 
     let filter = config.source.tables.clone();
@@ -529,6 +532,13 @@ async fn handle_event(
                 warn!(table = %table.id, columns = ?projection.ignored_source_columns, "Source columns missing in the target are not replicated.");
                 metrics.ignored_columns(&table.id, projection.ignored_source_columns.len() as u64);
             }
+            status.update_table(&table.id, |t| {
+                t.phase = TablePhase::Streaming;
+                t.rows_read += changes.len() as u64;
+                if t.target.is_empty() {
+                    t.target = mapping.target.to_string();
+                }
+            });
             for change in changes {
                 let op = match &change {
                     crate::change::RowChange::Insert { .. } => SourceOp::Insert,
