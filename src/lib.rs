@@ -16,6 +16,7 @@ pub mod mapper;
 pub mod metrics;
 pub mod pipeline;
 pub mod position;
+pub mod progress;
 pub mod schema;
 pub mod sink;
 pub mod snapshot;

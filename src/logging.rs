@@ -29,7 +29,8 @@ pub fn init(config: &LogConfig) -> Result<()> {
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(|| crate::progress::LogWriter);
+    crate::progress::enable_if_terminal(config.format == LogFormat::Text);
     let installed = match config.format {
         LogFormat::Text => builder
             .with_ansi(std::io::stderr().is_terminal())

@@ -283,6 +283,18 @@ pub(crate) async fn copy_tables(
     }
     drop(events_tx);
     let _abort = AbortAll(handles);
+    let mut bars = crate::progress::SnapshotBars::new();
+    if let Some(bars) = bars.as_mut() {
+        for (index, p) in progress_by_table.iter().enumerate() {
+            if let Some(p) = p {
+                bars.update(
+                    &shared.tables[index].schema.id,
+                    p.rows_copied,
+                    p.rows_estimated,
+                );
+            }
+        }
+    }
 
     let mut ticker = tokio::time::interval(PROGRESS_EVERY);
     ticker.tick().await;
@@ -301,6 +313,14 @@ pub(crate) async fn copy_tables(
                     return Err(Error::definite(format!("internal: no progress for {}", table.schema.id)));
                 };
                 record_chunk(&context, table, p, event)?;
+                if let Some(bars) = bars.as_mut() {
+                    let id = &table.schema.id;
+                    if p.splits.iter().all(|s| s.done) {
+                        bars.finish(id, p.rows_copied);
+                    } else {
+                        bars.update(id, p.rows_copied, p.rows_estimated);
+                    }
+                }
             }
             _ = ticker.tick() => {
                 report_progress(&context, &shared.tables, &progress_by_table, retention);
