@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # install-build-deps.sh — installs what building and testing need on Debian 12 / Ubuntu (as root):
 # a C/C++ toolchain and libclang (RocksDB's C++ build and its bindgen bindings), curl, the MariaDB
-# client, rustfmt/clippy and cargo-nextest. Only what is missing is installed.
+# client, systemd (`systemd-analyze verify` checks the unit file), rustfmt/clippy and
+# cargo-nextest. Only what is missing is installed.
 set -euo pipefail
 
 need_pkgs=()
-for pkg in build-essential clang libclang-dev pkg-config curl ca-certificates mariadb-client; do
+for pkg in build-essential clang libclang-dev pkg-config curl ca-certificates mariadb-client systemd; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

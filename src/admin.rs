@@ -4,7 +4,8 @@
 //!   refreshed from the status at each scrape.
 //! - `/healthz` (liveness): 200 unless the pipeline is stalled ([`PipelineStatus::health`]), else
 //!   503 with the reason.
-//! - `/readyz` (readiness): 200 once replication runs ([`PipelineStatus::set_ready`]), else 503.
+//! - `/readyz` (readiness): 200 once both sides are verified and the pipeline copies or streams
+//!   ([`PipelineStatus::set_ready`]; systemd gets `READY=1` at the same moment), else 503.
 //! - `/status`: the [`crate::status::StatusReport`] as JSON.
 //!
 //! The server only reads shared state; it never blocks the pipeline.

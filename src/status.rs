@@ -144,7 +144,7 @@ struct Inner {
 pub struct StatusReport {
     /// Pipeline phase.
     pub phase: Phase,
-    /// Whether replication is running (`/readyz`).
+    /// Whether the pipeline copies or streams (both sides verified; `/readyz`).
     pub ready: bool,
     /// Whether `/healthz` answers 200.
     pub healthy: bool,
