@@ -539,14 +539,23 @@ async fn handle_event(
                     t.target = mapping.target.to_string();
                 }
             });
+            // Counted per event, not per row: a metric update costs more than mapping a row.
+            let mut counts = [0u64; 3];
             for change in changes {
-                let op = match &change {
-                    crate::change::RowChange::Insert { .. } => SourceOp::Insert,
-                    crate::change::RowChange::Update { .. } => SourceOp::Update,
-                    crate::change::RowChange::Delete { .. } => SourceOp::Delete,
-                };
-                metrics.source_events(&table.id, op, 1);
+                counts[match &change {
+                    crate::change::RowChange::Insert { .. } => 0,
+                    crate::change::RowChange::Update { .. } => 1,
+                    crate::change::RowChange::Delete { .. } => 2,
+                }] += 1;
                 mapping.map_change(&table, &projection, change, ops)?;
+            }
+            for (op, count) in [SourceOp::Insert, SourceOp::Update, SourceOp::Delete]
+                .into_iter()
+                .zip(counts)
+            {
+                if count > 0 {
+                    metrics.source_events(&table.id, op, count);
+                }
             }
             let target_id = mapping.target.clone();
             for op in ops.drain(..) {

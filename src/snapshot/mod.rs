@@ -236,6 +236,20 @@ pub(crate) async fn copy_tables(
     }
     let _ = planner.disconnect().await;
     let retention = binlog_retention(context.settings).await;
+    match retention {
+        Some(retention) => {
+            let age = context.started_at.elapsed().unwrap_or_default();
+            info!(
+                retention_secs = retention.as_secs(),
+                snapshot_age_secs = age.as_secs(),
+                "The source keeps binlogs for a limited time: the copy must end (and the stream catch up) before the recorded position is purged; progress reports warn when it may not."
+            );
+            context
+                .metrics
+                .retention_headroom(retention.saturating_sub(age).as_secs_f64());
+        }
+        None => info!("The source does not expire binlogs: no retention limit on the snapshot."),
+    }
 
     let mut columns_by_table = vec![None; tables.len()];
     for (index, column) in split_columns {
