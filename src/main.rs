@@ -18,6 +18,10 @@ use mysql2starrocks::status::StatusReport;
 use mysql2starrocks::{logging, pipeline};
 use serde::Serialize;
 
+/// mimalloc instead of glibc malloc: see the note on the dependency in Cargo.toml.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Replicates MySQL and MariaDB tables into StarRocks primary-key tables in real time.
 #[derive(Debug, Parser)]
 #[command(name = "mysql2starrocks", version, about)]
