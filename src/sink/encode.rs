@@ -40,6 +40,7 @@
 //! BIT(n) bytes bound for an integer column as their big-endian unsigned value. Zero dates
 //! (month or day 0, and the zero TIMESTAMP, stored as epoch 0) follow [`ZeroDatePolicy`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -584,6 +585,8 @@ impl Encoder {
             out.push(ENCLOSE);
             match cell {
                 Cell::Null => {}
+                Cell::Int(v) => push_integer(out, v),
+                Cell::UInt(v) => push_integer(out, v),
                 Cell::Number(text) => out.extend_from_slice(text.as_bytes()),
                 Cell::Text(text) => push_csv_escaped(out, text.as_bytes()),
                 Cell::Json(text) => push_csv_escaped(out, text.as_bytes()),
@@ -617,6 +620,8 @@ impl Encoder {
                 .map_err(|e| cell_error(table, column, e))?;
             match cell {
                 Cell::Null => out.extend_from_slice(b"null"),
+                Cell::Int(v) => push_integer(out, v),
+                Cell::UInt(v) => push_integer(out, v),
                 Cell::Number(text) => out.extend_from_slice(text.as_bytes()),
                 Cell::Text(text) => push_json_string(out, &text),
                 Cell::Json(text) => {
@@ -652,29 +657,29 @@ impl Encoder {
     fn render<'v>(&self, value: &'v Value, kind: ColumnKind) -> Result<Cell<'v>, String> {
         Ok(match value {
             Value::Null => Cell::Null,
-            Value::Int(v) => Cell::Number(v.to_string()),
-            Value::UInt(v) => Cell::Number(v.to_string()),
-            Value::Float(v) if v.is_finite() => Cell::Number(v.to_string()),
-            Value::Double(v) if v.is_finite() => Cell::Number(v.to_string()),
+            Value::Int(v) => Cell::Int(*v),
+            Value::UInt(v) => Cell::UInt(*v),
+            Value::Float(v) if v.is_finite() => Cell::Number(v.to_string().into()),
+            Value::Double(v) if v.is_finite() => Cell::Number(v.to_string().into()),
             Value::Float(_) | Value::Double(_) => {
                 return Err("NaN or infinite floating-point value".into())
             }
-            Value::Decimal(text) if is_json_number(text) => Cell::Number(text.clone()),
+            Value::Decimal(text) if is_json_number(text) => Cell::Number(text.as_str().into()),
             Value::Decimal(text) => return Err(format!("malformed DECIMAL text {text:?}")),
             Value::Text(text) if kind == ColumnKind::Binary => Cell::Binary(text.as_bytes()),
-            Value::Text(text) => Cell::Text(text.clone()),
+            Value::Text(text) => Cell::Text(text.as_str().into()),
             Value::Bytes(bytes) => match kind {
                 ColumnKind::Binary => Cell::Binary(bytes),
                 ColumnKind::Integer | ColumnKind::Boolean if bytes.len() <= 8 => {
                     let number = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
                     if kind == ColumnKind::Boolean {
-                        Cell::Number(u8::from(number != 0).to_string())
+                        Cell::UInt(u64::from(number != 0))
                     } else {
-                        Cell::Number(number.to_string())
+                        Cell::UInt(number)
                     }
                 }
                 _ => match std::str::from_utf8(bytes) {
-                    Ok(text) => Cell::Text(text.to_string()),
+                    Ok(text) => Cell::Text(text.into()),
                     Err(_) => {
                         return Err(
                             "binary value is not valid UTF-8 and the target column is not \
@@ -688,7 +693,7 @@ impl Encoder {
                 if *month == 0 || *day == 0 {
                     return self.zero_date();
                 }
-                Cell::Text(format!("{year:04}-{month:02}-{day:02}"))
+                Cell::Text(format!("{year:04}-{month:02}-{day:02}").into())
             }
             Value::DateTime {
                 year,
@@ -705,7 +710,7 @@ impl Encoder {
                 let mut text =
                     format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}");
                 push_micros(&mut text, *micro);
-                Cell::Text(text)
+                Cell::Text(text.into())
             }
             Value::Timestamp { micros_since_epoch } => {
                 // Why: MySQL stores the zero TIMESTAMP as 0 (its range starts one second later).
@@ -725,7 +730,7 @@ impl Encoder {
                     local.second()
                 );
                 push_micros(&mut text, (local.subsec_nanosecond() / 1000) as u32);
-                Cell::Text(text)
+                Cell::Text(text.into())
             }
             Value::Time {
                 negative,
@@ -737,12 +742,12 @@ impl Encoder {
                 let sign = if *negative { "-" } else { "" };
                 let mut text = format!("{sign}{hours:02}:{minutes:02}:{seconds:02}");
                 push_micros(&mut text, *micro);
-                Cell::Text(text)
+                Cell::Text(text.into())
             }
-            Value::Year(year) => Cell::Number(year.to_string()),
-            Value::Bool(flag) => Cell::Number(u8::from(*flag).to_string()),
-            Value::Json(text) if kind == ColumnKind::Json => Cell::Json(text.clone()),
-            Value::Json(text) => Cell::Text(text.clone()),
+            Value::Year(year) => Cell::UInt(u64::from(*year)),
+            Value::Bool(flag) => Cell::UInt(u64::from(*flag)),
+            Value::Json(text) if kind == ColumnKind::Json => Cell::Json(text.as_str().into()),
+            Value::Json(text) => Cell::Text(text.as_str().into()),
         })
     }
 
@@ -759,13 +764,24 @@ impl Encoder {
 /// One rendered value.
 enum Cell<'v> {
     Null,
+    /// Integers, written without an intermediate string.
+    Int(i64),
+    UInt(u64),
     /// A bare number token (digits, sign, point).
-    Number(String),
-    Text(String),
+    Number(Cow<'v, str>),
+    /// Text, borrowed from the value when it needs no rendering.
+    Text(Cow<'v, str>),
     /// JSON text, embedded as a value in JSON bodies.
-    Json(String),
+    Json(Cow<'v, str>),
     /// Bytes for a VARBINARY column.
     Binary(&'v [u8]),
+}
+
+/// Appends the decimal digits of `value` (no allocation).
+fn push_integer(out: &mut Vec<u8>, value: impl std::fmt::Display) {
+    use std::io::Write;
+    // Why: writing into a Vec cannot fail.
+    let _ = write!(out, "{value}");
 }
 
 fn cell_error(table: &TableId, column: &TargetColumn, reason: String) -> Error {
