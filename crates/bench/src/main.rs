@@ -88,6 +88,29 @@ async fn main() -> ExitCode {
             return ExitCode::from(64);
         }
     };
+    // Ctrl-C or SIGTERM drops the running scenario, which stops its daemon and servers.
+    let mut terminate =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(error) => {
+                eprintln!("cannot listen for SIGTERM: {error}");
+                return ExitCode::from(1);
+            }
+        };
+    tokio::select! {
+        code = run(&options) => code,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted");
+            ExitCode::from(130)
+        }
+        _ = terminate.recv() => {
+            eprintln!("terminated");
+            ExitCode::from(143)
+        }
+    }
+}
+
+async fn run(options: &Options) -> ExitCode {
     let mut figures: Vec<Figure> = Vec::new();
     for scenario in &options.scenarios {
         eprintln!(
@@ -95,10 +118,10 @@ async fn main() -> ExitCode {
             options.flavor, options.scale
         );
         let result = match scenario.as_str() {
-            "catch-up" => scenarios::catch_up(&options).await,
-            "snapshot" => scenarios::snapshot(&options).await,
-            "lag" => scenarios::lag(&options).await,
-            "big-transaction" => scenarios::big_transaction(&options).await,
+            "catch-up" => scenarios::catch_up(options).await,
+            "snapshot" => scenarios::snapshot(options).await,
+            "lag" => scenarios::lag(options).await,
+            "big-transaction" => scenarios::big_transaction(options).await,
             _ => Err(format!("unknown scenario {scenario}")),
         };
         match result {
@@ -115,7 +138,7 @@ async fn main() -> ExitCode {
         }
     }
     if options.write_results {
-        match report::write_results(&options, &figures) {
+        match report::write_results(options, &figures) {
             Ok(path) => eprintln!("results written to {}", path.display()),
             Err(error) => {
                 eprintln!("cannot write the results: {error}");
