@@ -1,7 +1,7 @@
 //! Prometheus metrics of the daemon (`/metrics`), all prefixed `mysql2starrocks_`.
 //!
 //! [`Metrics`] is cheap to clone (an `Arc` inside) and is updated by the pipeline's tasks.
-//! Labels come from bounded sets only: `table` is a configured source table (`db.table`), `op`
+//! Labels come from bounded sets only: `table` is a configured source table (`db.table`; the routed target table for load-side metrics), `op`
 //! and `outcome` are fixed words. Gauges that describe the pipeline as a whole (phase, lag,
 //! checkpoint age and position) are refreshed from [`PipelineStatus`] when scraped
 //! ([`Metrics::refresh_from_status`]), so the pipeline updates them in one place only.
@@ -215,22 +215,22 @@ impl Metrics {
         );
         registry.register(
             "rows_loaded",
-            "Rows loaded into StarRocks, per source table and op (upsert, delete)",
+            "Rows loaded into StarRocks, per target table and op (upsert, delete)",
             inner.rows_loaded.clone(),
         );
         registry.register(
             "loads",
-            "Stream Load requests, per source table and outcome (success, retry, failed, dirty)",
+            "Stream Load requests, per target table and outcome (success, retry, failed, dirty)",
             inner.loads.clone(),
         );
         registry.register(
             "load_retries",
-            "Stream Load retries (same label), per source table",
+            "Stream Load retries (same label), per target table",
             inner.load_retries.clone(),
         );
         registry.register(
             "load_duration_seconds",
-            "Duration of one Stream Load request, per source table",
+            "Duration of one Stream Load request, per target table",
             inner.load_duration.clone(),
         );
         registry.register(
@@ -245,7 +245,7 @@ impl Metrics {
         );
         registry.register(
             "dirty_batches",
-            "Rejected batches written to dirty_data_dir, per source table",
+            "Rejected batches written to dirty_data_dir, per target table",
             inner.dirty_batches.clone(),
         );
         registry.register(
