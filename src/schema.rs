@@ -96,6 +96,20 @@ pub enum MySqlType {
     },
 }
 
+impl MySqlType {
+    /// TINYINT … BIGINT (not YEAR, BIT or DECIMAL).
+    pub fn is_integer(&self) -> bool {
+        matches!(
+            self,
+            MySqlType::TinyInt
+                | MySqlType::SmallInt
+                | MySqlType::MediumInt
+                | MySqlType::Int
+                | MySqlType::BigInt
+        )
+    }
+}
+
 /// One source column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnSchema {

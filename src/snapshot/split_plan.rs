@@ -14,7 +14,7 @@ use mysql_async::Conn;
 
 use crate::checkpoint::SplitProgress;
 use crate::error::{Error, Result};
-use crate::schema::{ColumnSchema, MySqlType, TableId};
+use crate::schema::{ColumnSchema, TableId};
 use crate::source::connect::classify;
 
 /// Splits per reader at most (more splits than readers balance uneven ranges).
@@ -30,15 +30,7 @@ pub fn split_column<'a>(
         Some(name) => columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))?,
         None => columns.get(*key.first()?)?,
     };
-    matches!(
-        column.ty,
-        MySqlType::TinyInt
-            | MySqlType::SmallInt
-            | MySqlType::MediumInt
-            | MySqlType::Int
-            | MySqlType::BigInt
-    )
-    .then_some(column)
+    column.ty.is_integer().then_some(column)
 }
 
 /// The server's estimate of the table's row count (`information_schema.TABLES.TABLE_ROWS`).
@@ -145,6 +137,7 @@ pub fn boundaries(min: i128, max: i128, parts: u64) -> Vec<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::MySqlType;
 
     #[test]
     fn boundaries_cut_evenly_and_stay_inside() {

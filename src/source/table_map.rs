@@ -224,15 +224,7 @@ fn check_column(mapped: &MappedColumn, column: &ColumnSchema) -> Result<(), Stri
         ));
     }
     if let Some(unsigned) = mapped.unsigned {
-        let is_integer = matches!(
-            column.ty,
-            MySqlType::TinyInt
-                | MySqlType::SmallInt
-                | MySqlType::MediumInt
-                | MySqlType::Int
-                | MySqlType::BigInt
-        );
-        if is_integer && unsigned != column.unsigned {
+        if column.ty.is_integer() && unsigned != column.unsigned {
             return Err(format!("column {}: signedness differs", column.name));
         }
     }

@@ -500,30 +500,12 @@ pub async fn first_difference(
             .iter()
             .filter_map(|k| shared.iter().position(|c| &c.name == k))
             .collect();
-        let mut source_rows: Vec<(Vec<Option<String>>, Row)> = source_rows
-            .into_iter()
-            .map(|row| {
-                let sort_key = key_positions
-                    .iter()
-                    .map(|&p| expected_target_text(shared[p], row.as_ref(p)))
-                    .collect();
-                (sort_key, row)
-            })
-            .collect();
-        source_rows.sort_by(|a, b| a.0.cmp(&b.0));
-        let source_rows: Vec<Row> = source_rows.into_iter().map(|(_, row)| row).collect();
-        let mut target_rows: Vec<(Vec<Option<String>>, Row)> = target_rows
-            .into_iter()
-            .map(|row| {
-                let sort_key = key_positions
-                    .iter()
-                    .map(|&p| normalize_target(shared[p], row.as_ref(p)))
-                    .collect();
-                (sort_key, row)
-            })
-            .collect();
-        target_rows.sort_by(|a, b| a.0.cmp(&b.0));
-        let target_rows: Vec<Row> = target_rows.into_iter().map(|(_, row)| row).collect();
+        let source_rows = sorted_by_key(source_rows, &key_positions, |p, row| {
+            expected_target_text(shared[p], row.as_ref(p))
+        });
+        let target_rows = sorted_by_key(target_rows, &key_positions, |p, row| {
+            normalize_target(shared[p], row.as_ref(p))
+        });
         if source_rows.len() != target_rows.len() {
             return Some(format!(
                 "{source_table}: {} rows in the source, {} in the target {target_table}",
@@ -549,6 +531,23 @@ pub async fn first_difference(
         }
     }
     None
+}
+
+/// `rows` ordered by the text `key_text` gives each of their key columns (at `key_positions`).
+fn sorted_by_key(
+    rows: Vec<Row>,
+    key_positions: &[usize],
+    key_text: impl Fn(usize, &Row) -> Option<String>,
+) -> Vec<Row> {
+    let mut keyed: Vec<(Vec<Option<String>>, Row)> = rows
+        .into_iter()
+        .map(|row| {
+            let key = key_positions.iter().map(|&p| key_text(p, &row)).collect();
+            (key, row)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, row)| row).collect()
 }
 
 /// Waits until every table pair is equal; fails with the last difference and the daemon's log.

@@ -118,59 +118,57 @@ impl DaemonProcess {
         serde_json::from_str(json).ok()
     }
 
-    /// Waits until the checkpoint reaches `file:pos` (every change up to there is loaded).
+    /// Polls `/status` every 50 ms until `reached` holds for it; fails if the daemon exits or
+    /// `timeout` passes (naming `what`).
+    async fn wait_status(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        reached: impl Fn(&serde_json::Value) -> bool,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!(
+                    "the daemon exited with {status}:\n{}",
+                    self.log_tail()
+                ));
+            }
+            if let Some(status) = self.status().await {
+                if reached(&status) {
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{what}: not reached in time:\n{}", self.log_tail()));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the checkpoint reaches `file:pos` (every change up to there is loaded);
+    /// returns the time since the daemon started.
     pub async fn wait_checkpoint(
         &mut self,
         file: &str,
         pos: u64,
         timeout: Duration,
     ) -> Result<Duration, String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!(
-                    "the daemon exited with {status}:\n{}",
-                    self.log_tail()
-                ));
-            }
-            if let Some(status) = self.status().await {
-                let at = &status["position"];
-                let at_file = at["file"].as_str().unwrap_or_default();
-                let at_pos = at["pos"].as_u64().unwrap_or(0);
-                if (at_file, at_pos) >= (file, pos) {
-                    return Ok(self.started.elapsed());
-                }
-            }
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "the checkpoint did not reach {file}:{pos}:\n{}",
-                    self.log_tail()
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.wait_status("the checkpoint", timeout, |status| {
+            let at = &status["position"];
+            (
+                at["file"].as_str().unwrap_or_default(),
+                at["pos"].as_u64().unwrap_or(0),
+            ) >= (file, pos)
+        })
+        .await?;
+        Ok(self.started.elapsed())
     }
 
-    /// Waits until `/status` answers.
+    /// Waits until the daemon is ready (both sides verified).
     pub async fn wait_ready(&mut self, timeout: Duration) -> Result<(), String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!(
-                    "the daemon exited with {status}:\n{}",
-                    self.log_tail()
-                ));
-            }
-            if let Some(status) = self.status().await {
-                if status["ready"] == true {
-                    return Ok(());
-                }
-            }
-            if Instant::now() > deadline {
-                return Err(format!("the daemon is not ready:\n{}", self.log_tail()));
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.wait_status("readiness", timeout, |status| status["ready"] == true)
+            .await
     }
 
     /// Waits for the daemon to exit by itself (successfully); returns the time since it started
