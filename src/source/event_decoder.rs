@@ -471,7 +471,14 @@ impl EventDecoder {
                 Some(EventData::RowsEvent(rows)) => rows,
                 _ => return Err("not a rows event".to_string()),
             };
-            decode_rows(&rows_event, tme, &schema).map_err(|e| e.to_string())
+            let partial =
+                event.header().event_type_raw() == EventType::PARTIAL_UPDATE_ROWS_EVENT as u8;
+            if partial {
+                decode_rows(&rows_event, tme, &schema)
+            } else {
+                crate::source::row_image::decode_rows(&rows_event, tme, &schema)
+            }
+            .map_err(|e| e.to_string())
         })
         .map_err(|reason| self.corrupt(event, reason))?;
         if !changes.is_empty() {
@@ -532,6 +539,8 @@ fn is_rows_event(t: u8) -> bool {
     .any(|e| *e as u8 == t)
 }
 
+/// PARTIAL_UPDATE_ROWS events (JSON diffs over a shared image), through `mysql_common`'s row
+/// iterator; every other rows event goes through [`crate::source::row_image`].
 fn decode_rows(
     rows_event: &RowsEventData<'_>,
     tme: &TableMapEvent<'_>,

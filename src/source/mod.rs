@@ -24,6 +24,7 @@ pub mod event_decoder;
 pub mod json;
 pub mod mariadb;
 pub mod preflight;
+pub mod row_image;
 pub mod schema_loader;
 pub mod settings;
 pub mod table_map;
