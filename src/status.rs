@@ -246,7 +246,13 @@ impl PipelineStatus {
     /// Updates one table's status (created as `Pending` on first use).
     pub fn update_table(&self, table: &TableId, update: impl FnOnce(&mut TableStatus)) {
         let mut inner = self.lock();
-        update(inner.tables.entry(table.clone()).or_default());
+        // Called per rows event: clone the key only the first time.
+        if !inner.tables.contains_key(table) {
+            inner.tables.insert(table.clone(), TableStatus::default());
+        }
+        if let Some(status) = inner.tables.get_mut(table) {
+            update(status);
+        }
     }
 
     /// `Ok` when healthy, else why not.

@@ -118,6 +118,13 @@ struct TableProgress {
     started: Instant,
 }
 
+impl TableProgress {
+    /// Whether every split is copied.
+    fn is_done(&self) -> bool {
+        self.splits.iter().all(|s| s.done)
+    }
+}
+
 /// What every chunk reader shares.
 struct ReaderShared {
     settings: SourceSettings,
@@ -138,9 +145,10 @@ pub(crate) async fn copy_tables(
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<SnapshotOutcome> {
     let mut planner = connect::open(context.settings).await?;
-    let mut progress = Vec::with_capacity(tables.len());
+    // Both indexed like `tables`; `None` progress: nothing to copy.
+    let mut progress_by_table: Vec<Option<TableProgress>> = Vec::with_capacity(tables.len());
+    let mut split_columns: Vec<Option<ColumnSchema>> = Vec::with_capacity(tables.len());
     let mut queue = VecDeque::new();
-    let mut split_columns = Vec::with_capacity(tables.len());
     for (index, table) in tables.iter().enumerate() {
         let id = &table.schema.id;
         let split_column = split_plan::split_column(
@@ -155,9 +163,13 @@ pub(crate) async fn copy_tables(
             ))
             .with_hint("name an integer column, or remove split_pk to page by the primary key"));
         }
+        split_columns.push(split_column.clone());
         let estimated = split_plan::estimate_rows(&mut planner, id).await?;
         let (splits, rows_copied) = match context.store.snapshot_state(id)? {
-            SnapshotState::Done { .. } => continue,
+            SnapshotState::Done { .. } => {
+                progress_by_table.push(None);
+                continue;
+            }
             SnapshotState::Copying {
                 splits,
                 rows_copied,
@@ -222,17 +234,13 @@ pub(crate) async fn copy_tables(
             t.rows_copied = rows_copied;
             t.rows_estimated = estimated;
         });
-        progress.push((
-            index,
-            TableProgress {
-                splits,
-                rows_copied,
-                rows_estimated: estimated,
-                copied_this_run: 0,
-                started: Instant::now(),
-            },
-        ));
-        split_columns.push((index, split_column));
+        progress_by_table.push(Some(TableProgress {
+            splits,
+            rows_copied,
+            rows_estimated: estimated,
+            copied_this_run: 0,
+            started: Instant::now(),
+        }));
     }
     let _ = planner.disconnect().await;
     let retention = binlog_retention(context.settings).await;
@@ -251,19 +259,10 @@ pub(crate) async fn copy_tables(
         None => info!("The source does not expire binlogs: no retention limit on the snapshot."),
     }
 
-    let mut columns_by_table = vec![None; tables.len()];
-    for (index, column) in split_columns {
-        columns_by_table[index] = column;
-    }
-    let mut progress_by_table: Vec<Option<TableProgress>> =
-        (0..tables.len()).map(|_| None).collect();
-    for (index, table_progress) in progress {
-        progress_by_table[index] = Some(table_progress);
-    }
     // Tables with nothing left (every split done before a crash) are finished now.
     for (index, table_progress) in progress_by_table.iter().enumerate() {
         if let Some(p) = table_progress {
-            if p.splits.iter().all(|s| s.done) {
+            if p.is_done() {
                 finish_table(&context, &tables[index], p)?;
             }
         }
@@ -276,7 +275,7 @@ pub(crate) async fn copy_tables(
     let shared = Arc::new(ReaderShared {
         settings: context.settings.clone(),
         tables,
-        split_columns: columns_by_table,
+        split_columns,
         chunk_rows: context.chunk_rows,
         max_batch_rows: context.max_batch_rows,
         max_batch_bytes: context.max_batch_bytes,
@@ -329,7 +328,7 @@ pub(crate) async fn copy_tables(
                 record_chunk(&context, table, p, event)?;
                 if let Some(bars) = bars.as_mut() {
                     let id = &table.schema.id;
-                    if p.splits.iter().all(|s| s.done) {
+                    if p.is_done() {
                         bars.finish(id, p.rows_copied);
                     } else {
                         bars.update(id, p.rows_copied, p.rows_estimated);
@@ -346,7 +345,7 @@ pub(crate) async fn copy_tables(
         .enumerate()
         .filter_map(|(i, p)| {
             let p = p.as_ref()?;
-            (!p.splits.iter().all(|s| s.done)).then(|| shared.tables[i].schema.id.to_string())
+            (!p.is_done()).then(|| shared.tables[i].schema.id.to_string())
         })
         .collect();
     if !unfinished.is_empty() {
@@ -383,7 +382,7 @@ fn record_chunk(
         .metrics
         .source_events(id, SourceOp::Snapshot, event.rows);
     context.status.record_progress();
-    if progress.splits.iter().all(|s| s.done) {
+    if progress.is_done() {
         return finish_table(context, table, progress);
     }
     context.store.set_snapshot_state(
@@ -444,7 +443,7 @@ fn report_progress(
     let mut rate_total = 0u64;
     for (table, p) in tables.iter().zip(progress) {
         let Some(p) = p else { continue };
-        if p.splits.iter().all(|s| s.done) {
+        if p.is_done() {
             continue;
         }
         let rate = rate(p);

@@ -471,10 +471,7 @@ fn source_cpu_seconds(bed: &BenchBed) -> Option<f64> {
     let pid = String::from_utf8_lossy(&output.stdout)
         .split_whitespace()
         .next()?
-        .to_string();
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
-    Some((ticks(11)? + ticks(12)?) / 100.0)
+        .parse::<u32>()
+        .ok()?;
+    crate::daemon::process_cpu_seconds(pid).ok()
 }
