@@ -6,6 +6,7 @@
 //! labels, and `dirty` keeps rejected batches under `strategy_on_error: batch_dirty_data`.
 
 pub mod batcher;
+mod clock_text;
 pub mod dirty;
 pub mod encode;
 pub mod label;

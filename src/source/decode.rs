@@ -131,7 +131,8 @@ fn binlog_scalar(value: &MyValue, column: &ColumnSchema) -> Result<Value, String
         (T::Double, MyValue::Double(d)) => Ok(Value::Double(*d)),
         (T::Double, MyValue::Float(f)) => Ok(Value::Double(f64::from(*f))),
         (T::Decimal { scale, .. }, MyValue::Bytes(text)) => {
-            decimal_text(&utf8(text)?, *scale).map(Value::Decimal)
+            let text = std::str::from_utf8(text).map_err(|_| bad_text("DECIMAL", "?"))?;
+            decimal_text(text, *scale).map(Value::Decimal)
         }
         (T::Char { .. } | T::VarChar { .. } | T::Text, MyValue::Bytes(bytes)) => {
             let charset = column.charset.as_deref().unwrap_or("utf8mb4");
@@ -341,6 +342,9 @@ fn int_from_bits(bits: u64, width: u32, unsigned: bool) -> Value {
 /// Brings DECIMAL text to its exact form: optional `-`, integer digits without leading zeros
 /// (at least one), and exactly `scale` fraction digits; `-0.00` is `0.00`.
 pub fn decimal_text(text: &str, scale: u8) -> Result<String, String> {
+    if is_exact_decimal(text, scale) {
+        return Ok(text.to_owned());
+    }
     let trimmed = text.trim();
     let (negative, digits) = match trimmed.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -376,6 +380,25 @@ pub fn decimal_text(text: &str, scale: u8) -> Result<String, String> {
     } else {
         format!("{sign}{int_part}.{frac}")
     })
+}
+
+/// Whether `text` is already in the exact form [`decimal_text`] gives (the usual case for
+/// binlog values): then it is kept as it is, without re-building it.
+fn is_exact_decimal(text: &str, scale: u8) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (int_part, frac_part) = match (scale, digits.split_once('.')) {
+        (0, None) => (digits, ""),
+        (0, Some(_)) | (_, None) => return false,
+        (_, Some(parts)) => parts,
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let canonical_int = !int_part.is_empty()
+        && all_digits(int_part)
+        && (int_part == "0" || !int_part.starts_with('0'));
+    let canonical_frac = frac_part.len() == usize::from(scale) && all_digits(frac_part);
+    let negative_zero =
+        text.starts_with('-') && int_part == "0" && frac_part.bytes().all(|b| b == b'0');
+    canonical_int && canonical_frac && !negative_zero
 }
 
 fn date(year: u16, month: u8, day: u8) -> Value {
@@ -615,6 +638,11 @@ mod tests {
         assert_eq!(decimal_text("-0.000", 3).unwrap(), "0.000");
         assert_eq!(decimal_text(".5", 1).unwrap(), "0.5");
         assert_eq!(decimal_text("42", 0).unwrap(), "42");
+        assert_eq!(decimal_text("-12.50", 2).unwrap(), "-12.50");
+        assert_eq!(decimal_text("-0", 0).unwrap(), "0");
+        assert_eq!(decimal_text("-0.00", 2).unwrap(), "0.00");
+        assert_eq!(decimal_text("0.05", 2).unwrap(), "0.05");
+        assert!(decimal_text("1.5", 0).is_err());
         assert!(decimal_text("1e5", 0).is_err());
         assert!(decimal_text("1.25", 1).is_err());
         let big = format!("{}.{}", "9".repeat(35), "9".repeat(30));

@@ -22,6 +22,10 @@ use std::process::ExitCode;
 
 use report::Figure;
 
+/// mimalloc: the in-process emulator allocates per value; see the note in Cargo.toml.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: bench <catch-up|snapshot|lag|big-transaction|all> \
                      [--flavor mariadb|mysql] [--scale F] [--write-results]";
 

@@ -9,6 +9,10 @@ use clap::Parser;
 use starrocks_emulator::credentials::Credentials;
 use starrocks_emulator::{start, EmulatorConfig};
 
+/// mimalloc instead of glibc malloc: the load path allocates per value.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// An in-memory StarRocks stand-in: Stream Load (FE redirect + BE) and the MySQL query port.
 #[derive(Debug, Parser)]
 #[command(name = "starrocks-emulator", version)]

@@ -889,7 +889,7 @@ pub(crate) fn finish(
             &db,
             &table,
             &schema,
-            &rows,
+            rows,
             options.merge_condition,
             &result.label,
             result.txn_id,
@@ -922,7 +922,7 @@ fn apply(
     db: &str,
     table_name: &str,
     schema: &Table,
-    rows: &[(Op, Vec<Value>)],
+    rows: Vec<(Op, Vec<Value>)>,
     merge_condition: Option<usize>,
     label: &str,
     txn_id: i64,
@@ -946,7 +946,7 @@ fn apply(
     match &mut table.rows {
         Rows::Keyed(map) => {
             for (op, row) in rows {
-                let key = key_of(schema, row);
+                let key = key_of(schema, &row);
                 match op {
                     Op::Delete => {
                         map.remove(&key);
@@ -957,7 +957,7 @@ fn apply(
                                 continue;
                             }
                         }
-                        map.insert(key, row.clone());
+                        map.insert(key, row);
                     }
                 }
             }
@@ -966,14 +966,14 @@ fn apply(
             for (_, row) in rows {
                 let replace = match model {
                     KeysModel::UniqueKeys | KeysModel::AggregateKeys => {
-                        let key = key_of(schema, row);
+                        let key = key_of(schema, &row);
                         stored.iter().position(|r| key_of(schema, r) == key)
                     }
                     KeysModel::PrimaryKeys | KeysModel::DuplicateKeys => None,
                 };
                 match replace {
-                    Some(i) => stored[i] = row.clone(),
-                    None => stored.push(row.clone()),
+                    Some(i) => stored[i] = row,
+                    None => stored.push(row),
                 }
             }
         }
