@@ -7,7 +7,7 @@
 //! - Every stored value has already been converted to its column's type (see `Value`).
 //! - Labels are unique per database; only an `Aborted` label may be reused.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A StarRocks column type, as far as the daemon maps MySQL types to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,10 +90,12 @@ pub struct Table {
     pub rows: Rows,
 }
 
-/// Row storage. Primary-key tables are keyed by their key tuple; other models keep insertion order.
+/// Row storage. Primary-key tables are keyed by their key tuple (a hash map: loads of hundreds
+/// of thousands of rows spent most of their apply time walking a B-tree; readers sort by key,
+/// see [`Table::row_list`]); other models keep insertion order.
 #[derive(Debug, Clone)]
 pub enum Rows {
-    Keyed(BTreeMap<RowKey, Vec<Value>>),
+    Keyed(HashMap<RowKey, Vec<Value>>),
     Appended(Vec<Vec<Value>>),
 }
 
@@ -102,6 +104,28 @@ pub enum Rows {
 pub struct RowKey(pub Vec<Value>);
 
 impl Eq for RowKey {}
+
+impl std::hash::Hash for RowKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.len());
+        for value in &self.0 {
+            std::mem::discriminant(value).hash(state);
+            match value {
+                Value::Null => {}
+                Value::Bool(b) => b.hash(state),
+                Value::Int(i) => i.hash(state),
+                // Invariant: equal keys hash alike; -0.0 == 0.0 so both hash as 0.0.
+                Value::Float(f) => (if *f == 0.0 { 0.0f64 } else { *f }).to_bits().hash(state),
+                Value::Decimal(t)
+                | Value::Text(t)
+                | Value::Date(t)
+                | Value::Datetime(t)
+                | Value::Json(t) => t.hash(state),
+                Value::Bytes(b) => b.hash(state),
+            }
+        }
+    }
+}
 
 impl PartialOrd for RowKey {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
@@ -173,7 +197,7 @@ impl Table {
         key_columns: Vec<String>,
     ) -> Self {
         let rows = match model {
-            KeysModel::PrimaryKeys => Rows::Keyed(BTreeMap::new()),
+            KeysModel::PrimaryKeys => Rows::Keyed(HashMap::new()),
             KeysModel::DuplicateKeys | KeysModel::UniqueKeys | KeysModel::AggregateKeys => {
                 Rows::Appended(Vec::new())
             }
@@ -200,7 +224,11 @@ impl Table {
     /// The stored rows in a stable order: key order for keyed tables, insertion order otherwise.
     pub fn row_list(&self) -> Vec<Vec<Value>> {
         match &self.rows {
-            Rows::Keyed(map) => map.values().cloned().collect(),
+            Rows::Keyed(map) => {
+                let mut entries: Vec<(&RowKey, &Vec<Value>)> = map.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                entries.into_iter().map(|(_, row)| row.clone()).collect()
+            }
             Rows::Appended(rows) => rows.clone(),
         }
     }

@@ -526,7 +526,7 @@ pub(crate) fn create_table(
     }
 
     let rows = match model {
-        KeysModel::PrimaryKeys => Rows::Keyed(BTreeMap::new()),
+        KeysModel::PrimaryKeys => Rows::Keyed(Default::default()),
         _ => Rows::Appended(Vec::new()),
     };
     db.tables.insert(

@@ -19,7 +19,7 @@ use super::information_schema::{self, VIEWS};
 use super::parser::parse_statement;
 use super::types::{render_value_bytes, DEFAULT_STRING_LENGTH};
 use super::{MYSQL_SERVER_VERSION, STARROCKS_VERSION};
-use crate::catalog::{Catalog, ColumnType, Rows, Value};
+use crate::catalog::{Catalog, ColumnType, Value};
 
 /// Per-connection state.
 #[derive(Debug, Clone, Default)]
@@ -262,10 +262,7 @@ fn source_relation(
         .tables
         .get(&name.table)
         .ok_or_else(|| ddl::no_such_table(&db, &name.table))?;
-    let rows = match &table.rows {
-        Rows::Keyed(map) => map.values().cloned().collect(),
-        Rows::Appended(rows) => rows.clone(),
-    };
+    let rows = table.row_list();
     Ok(Relation {
         columns: table
             .columns
