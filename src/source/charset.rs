@@ -37,6 +37,15 @@ pub fn to_utf8(bytes: &[u8], charset: &str) -> Result<String, String> {
     }
 }
 
+/// Like [`to_utf8`], but takes the bytes: UTF-8 text becomes the `String` without a copy.
+pub fn into_utf8(bytes: Vec<u8>, charset: &str) -> Result<String, String> {
+    match charset {
+        "utf8mb4" | "utf8mb3" | "utf8" | "ascii" | "binary" => String::from_utf8(bytes)
+            .map_err(|error| format!("invalid {charset} text: {}", error.utf8_error())),
+        _ => to_utf8(&bytes, charset),
+    }
+}
+
 /// The WHATWG encoding of a MySQL character set, when one matches it exactly.
 fn encoding_for(charset: &str) -> Option<&'static Encoding> {
     let label: &[u8] = match charset {

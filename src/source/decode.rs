@@ -115,6 +115,30 @@ pub fn binlog_value(
     }
 }
 
+/// [`binlog_value`] for a cell the caller owns: text and binary values are moved into the
+/// [`Value`] instead of copied (the row-image walker's path).
+pub fn binlog_value_owned(
+    value: BinlogValue<'_>,
+    column: &ColumnSchema,
+    before: Option<&Value>,
+) -> Result<Value, String> {
+    use MySqlType as T;
+    match (&column.ty, value) {
+        (
+            T::Char { .. } | T::VarChar { .. } | T::Text,
+            BinlogValue::Value(MyValue::Bytes(bytes)),
+        ) => {
+            let charset = column.charset.as_deref().unwrap_or("utf8mb4");
+            charset::into_utf8(bytes, charset).map(Value::Text)
+        }
+        (
+            T::VarBinary { .. } | T::Blob | T::Geometry | T::Vector { .. },
+            BinlogValue::Value(MyValue::Bytes(bytes)),
+        ) => Ok(Value::Bytes(bytes)),
+        (_, value) => binlog_value(&value, column, before),
+    }
+}
+
 fn binlog_scalar(value: &MyValue, column: &ColumnSchema) -> Result<Value, String> {
     use MySqlType as T;
     match (&column.ty, value) {
@@ -774,5 +798,41 @@ mod tests {
             result_value(MyValue::Bytes("é€".as_bytes().to_vec()), &latin).unwrap(),
             Value::Text("é€".into())
         );
+    }
+
+    #[test]
+    fn owned_cells_decode_like_borrowed_ones() {
+        let mut latin = column(MySqlType::VarChar { length: 10 }, false);
+        latin.charset = Some("latin1".into());
+        let utf8 = column(MySqlType::VarChar { length: 10 }, false);
+        let blob = column(MySqlType::Blob, false);
+        let int = column(MySqlType::Int, false);
+        let cells: [(&[u8], &ColumnSchema); 5] = [
+            (b"\xe9\x80", &latin),
+            ("é€".as_bytes(), &utf8),
+            (b"\xff\xfe", &utf8),
+            (b"\x00\xff", &blob),
+            (b"", &utf8),
+        ];
+        for (bytes, column) in cells {
+            let cell = || BinlogValue::Value(MyValue::Bytes(bytes.to_vec()));
+            assert_eq!(
+                binlog_value_owned(cell(), column, None),
+                binlog_value(&cell(), column, None),
+                "{bytes:?}"
+            );
+        }
+        let number = BinlogValue::Value(MyValue::Int(-7));
+        assert_eq!(
+            binlog_value_owned(number.clone(), &int, None),
+            Ok(Value::Int(-7))
+        );
+        assert!(binlog_value_owned(
+            BinlogValue::Value(MyValue::Bytes(b"\xff".to_vec())),
+            &utf8,
+            None
+        )
+        .unwrap_err()
+        .contains("invalid utf8mb4 text"));
     }
 }
