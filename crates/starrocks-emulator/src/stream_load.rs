@@ -796,15 +796,17 @@ fn convert_row(prepared: &PreparedLoad, row: &SourceRow<'_>) -> Result<(Op, Vec<
     }
 }
 
-fn key_of(schema: &Table, row: &[Value]) -> RowKey {
-    RowKey(
-        schema
-            .key_columns
-            .iter()
-            .filter_map(|k| schema.column_index(k))
-            .map(|i| row[i].clone())
-            .collect(),
-    )
+/// Positions of the key columns in a row, looked up once per load (not once per row).
+fn key_indexes(schema: &Table) -> Vec<usize> {
+    schema
+        .key_columns
+        .iter()
+        .filter_map(|k| schema.column_index(k))
+        .collect()
+}
+
+fn key_of(key_indexes: &[usize], row: &[Value]) -> RowKey {
+    RowKey(key_indexes.iter().map(|&i| row[i].clone()).collect())
 }
 
 /// StarRocks' encoded primary key limit: fixed-width types by width, strings by length (plus
@@ -943,10 +945,11 @@ fn apply(
         ));
     }
     let model = table.model;
+    let key_indexes = key_indexes(schema);
     match &mut table.rows {
         Rows::Keyed(map) => {
             for (op, row) in rows {
-                let key = key_of(schema, &row);
+                let key = key_of(&key_indexes, &row);
                 match op {
                     Op::Delete => {
                         map.remove(&key);
@@ -966,8 +969,8 @@ fn apply(
             for (_, row) in rows {
                 let replace = match model {
                     KeysModel::UniqueKeys | KeysModel::AggregateKeys => {
-                        let key = key_of(schema, &row);
-                        stored.iter().position(|r| key_of(schema, r) == key)
+                        let key = key_of(&key_indexes, &row);
+                        stored.iter().position(|r| key_of(&key_indexes, r) == key)
                     }
                     KeysModel::PrimaryKeys | KeysModel::DuplicateKeys => None,
                 };
