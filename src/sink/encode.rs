@@ -445,7 +445,8 @@ impl Encoder {
                 // pages each time (about a tenth of the catch-up CPU in perf); the first rows
                 // tell the size of the rest closely enough.
                 let per_row = body.len() / row_count + 1;
-                body.reserve(per_row * (rows.size_hint().0 + rows.size_hint().0 / 8));
+                let remaining = rows.size_hint().0;
+                body.reserve(per_row * (remaining + remaining / 8));
             }
         }
         if format == BodyFormat::Json {

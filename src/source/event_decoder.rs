@@ -551,10 +551,10 @@ fn decode_rows(
         let (before, after) =
             pair.map_err(|e| Error::definite(format!("{}: bad row image: {e}", schema.id)))?;
         let before = before
-            .map(|image| decode::decode_binlog_row(&image, schema, None))
+            .map(|image| decode::decode_binlog_row(image, schema, None))
             .transpose()?;
         let after = after
-            .map(|image| decode::decode_binlog_row(&image, schema, before.as_ref()))
+            .map(|image| decode::decode_binlog_row(image, schema, before.as_ref()))
             .transpose()?;
         changes.push(match (before, after) {
             (None, Some(after)) => RowChange::Insert { after },

@@ -113,7 +113,7 @@ fn read_image<'a>(
                     Error::definite(format!("{}.{}: bad value: {e}", schema.id, column.name))
                 })?
         };
-        let decoded = decode::binlog_value_owned(value, column, before.and_then(|b| b.get(index)))
+        let decoded = decode::binlog_value(value, column, before.and_then(|b| b.get(index)))
             .map_err(|reason| {
                 Error::definite(format!("{}.{}: {reason}", schema.id, column.name))
             })?;
