@@ -815,11 +815,7 @@ fn check_key_size(schema: &Table, rows: &[(Op, Vec<Value>)]) -> Option<String> {
     if schema.model != KeysModel::PrimaryKeys {
         return None;
     }
-    let indexes: Vec<usize> = schema
-        .key_columns
-        .iter()
-        .filter_map(|k| schema.column_index(k))
-        .collect();
+    let indexes = key_indexes(schema);
     let multi = indexes.len() > 1;
     for (_, row) in rows {
         let size: usize = indexes
