@@ -173,11 +173,21 @@ pub async fn catch_up(options: &Options) -> Result<Vec<Figure>, String> {
         generated.elapsed().as_secs_f64()
     );
 
+    let emulator_cpu_before = crate::daemon::process_cpu_seconds(std::process::id())?;
     let mut daemon = DaemonProcess::spawn(&config, &admin)?;
     let elapsed = daemon
         .wait_checkpoint(&end_file, end_pos, Duration::from_secs(3600))
         .await?;
     let usage = daemon.usage()?;
+    let emulator_cpu =
+        crate::daemon::process_cpu_seconds(std::process::id())? - emulator_cpu_before;
+    eprintln!(
+        "replicated in {:.2} s ({:.0} ev/s); CPU s: daemon {:.2}, target emulator {:.2}",
+        elapsed.as_secs_f64(),
+        events as f64 / elapsed.as_secs_f64(),
+        usage.cpu_seconds,
+        emulator_cpu
+    );
     daemon.stop().await?;
     for (table, expected) in [
         ("narrow", narrow - narrow / 8),

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 use hyper::{Method, Request, StatusCode};
 
 use crate::catalog::LabelState;
@@ -25,6 +25,9 @@ use crate::server::{
 };
 use crate::state::EmulatorState;
 use crate::stream_load::{self, Commit, HeaderOutcome, LoadHead, LoadResult};
+
+/// Most bytes reserved up front for a load body from its Content-Length.
+const MAX_BODY_RESERVE: usize = 256 << 20;
 
 /// Routes one BE request.
 pub(crate) async fn handle(
@@ -132,7 +135,9 @@ async fn stream_load(
         _ => None,
     };
     let mut body = req.into_body();
-    let mut data: Vec<u8> = Vec::new();
+    // Reserved from Content-Length (capped, as the header is the client's word).
+    let expected = usize::try_from(body.size_hint().lower()).unwrap_or(0);
+    let mut data: Vec<u8> = Vec::with_capacity(expected.min(MAX_BODY_RESERVE));
     loop {
         match body.frame().await {
             None => break,
@@ -192,7 +197,7 @@ async fn execute(
 ) -> LoadResult {
     let db = prepared.db.clone();
     let table = prepared.table.clone();
-    let computed = stream_load::compute(prepared, &data, read_ms);
+    let computed = stream_load::compute(prepared, data, read_ms);
     let (forced, commit) = match &fault {
         Some(FaultAction::Fail { message, .. }) => (Some(message.clone()), Commit::Visible),
         Some(FaultAction::TooManyVersions) => (

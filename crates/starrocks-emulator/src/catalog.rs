@@ -95,7 +95,7 @@ pub struct Table {
 /// see [`Table::row_list`]); other models keep insertion order.
 #[derive(Debug, Clone)]
 pub enum Rows {
-    Keyed(HashMap<RowKey, Vec<Value>>),
+    Keyed(HashMap<RowKey, Vec<Value>, foldhash::fast::RandomState>),
     Appended(Vec<Vec<Value>>),
 }
 
@@ -197,7 +197,7 @@ impl Table {
         key_columns: Vec<String>,
     ) -> Self {
         let rows = match model {
-            KeysModel::PrimaryKeys => Rows::Keyed(HashMap::new()),
+            KeysModel::PrimaryKeys => Rows::Keyed(HashMap::default()),
             KeysModel::DuplicateKeys | KeysModel::UniqueKeys | KeysModel::AggregateKeys => {
                 Rows::Appended(Vec::new())
             }

@@ -323,6 +323,14 @@ fn parse_float(text: &str) -> Result<f64, ConvertError> {
 
 /// Parses plain decimal text into the canonical form with exactly `scale` fraction digits.
 fn parse_decimal(text: &str, precision: u8, scale: u8) -> Result<String, ConvertError> {
+    if is_canonical_decimal(text, precision, scale) {
+        return Ok(text.to_string());
+    }
+    round_decimal(text, precision, scale)
+}
+
+/// [`parse_decimal`] for any text: rounds half up to `scale` digits and checks the precision.
+fn round_decimal(text: &str, precision: u8, scale: u8) -> Result<String, ConvertError> {
     let (negative, body) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
@@ -385,6 +393,27 @@ fn parse_decimal(text: &str, precision: u8, scale: u8) -> Result<String, Convert
     Ok(out)
 }
 
+/// Whether `text` is already what [`parse_decimal`] would make of it (what writers of exact
+/// decimals send): an optional `-` not before zero, no superfluous leading zero, exactly `scale`
+/// fraction digits after a `.` (none without), and at most `precision - scale` integer digits.
+fn is_canonical_decimal(text: &str, precision: u8, scale: u8) -> bool {
+    let body = text.strip_prefix('-').unwrap_or(text);
+    let (int_part, frac_part) = match body.split_once('.') {
+        Some((int_part, frac_part)) if scale > 0 => (int_part, frac_part),
+        None if scale == 0 => (body, ""),
+        _ => return false,
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let canonical_int = int_part == "0" || (!int_part.is_empty() && !int_part.starts_with('0'));
+    let is_zero = int_part == "0" && frac_part.bytes().all(|b| b == b'0');
+    canonical_int
+        && all_digits(int_part)
+        && all_digits(frac_part)
+        && frac_part.len() == usize::from(scale)
+        && (int_part == "0" || int_part.len() <= usize::from(precision.saturating_sub(scale)))
+        && !(is_zero && body.len() != text.len())
+}
+
 /// A parsed, calendar-checked date and time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct DateTime {
@@ -398,24 +427,51 @@ struct DateTime {
 }
 
 impl DateTime {
+    /// `YYYY-MM-DD`.
     fn date_string(&self) -> String {
-        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        let mut out = String::with_capacity(10);
+        self.push_date(&mut out);
+        out
     }
 
+    /// `YYYY-MM-DD HH:MM:SS`, with `.ffffff` when there are microseconds.
     fn datetime_string(&self) -> String {
-        let base = format!(
-            "{} {:02}:{:02}:{:02}",
-            self.date_string(),
-            self.hour,
-            self.minute,
-            self.second
-        );
-        if self.micros == 0 {
-            base
-        } else {
-            format!("{base}.{:06}", self.micros)
+        let mut out = String::with_capacity(26);
+        self.push_date(&mut out);
+        out.push(' ');
+        push_digits(&mut out, self.hour, 2);
+        out.push(':');
+        push_digits(&mut out, self.minute, 2);
+        out.push(':');
+        push_digits(&mut out, self.second, 2);
+        if self.micros != 0 {
+            out.push('.');
+            push_digits(&mut out, self.micros, 6);
         }
+        out
     }
+
+    fn push_date(&self, out: &mut String) {
+        push_digits(out, self.year, 4);
+        out.push('-');
+        push_digits(out, self.month, 2);
+        out.push('-');
+        push_digits(out, self.day, 2);
+    }
+}
+
+/// Appends `value` zero-padded to `width` digits (`format!("{value:0width$}")` without the
+/// formatter, which this hot path felt); wider values keep all their digits.
+fn push_digits(out: &mut String, value: u32, width: usize) {
+    let mut digits = [0u8; 10];
+    let mut rest = value;
+    let mut len = 0;
+    while len == 0 || rest > 0 || len < width {
+        digits[len] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        len += 1;
+    }
+    out.extend(digits[..len].iter().rev().map(|&d| char::from(d)));
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
@@ -573,6 +629,45 @@ mod tests {
             Ok(Value::Decimal("0.00".into()))
         );
         assert_eq!(text(".5", ty), Ok(Value::Decimal("0.50".into())));
+    }
+
+    #[test]
+    fn canonical_decimal_shortcut_agrees_with_rounding() {
+        let inputs = [
+            "0", "0.0", "0.00", "-0.00", "00.00", "1.50", "1.5", "-1.50", "999.99", "-999.99",
+            "1000.00", "0.12345", "1.23450", "12345", "-12345", "012.34", "+1.50", "1.500", ".50",
+            "-0", "0.1", "5", "123456", "9.99", "-.50", "1.", "",
+        ];
+        for (precision, scale) in [(5, 2), (5, 5), (5, 0), (6, 1), (1, 0)] {
+            for input in inputs {
+                let general = round_decimal(input, precision, scale);
+                assert_eq!(
+                    parse_decimal(input, precision, scale),
+                    general,
+                    "{input} as DECIMAL({precision},{scale})"
+                );
+                if is_canonical_decimal(input, precision, scale) {
+                    assert_eq!(general.as_deref(), Ok(input), "{input}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn date_text_is_zero_padded() {
+        let dt = DateTime {
+            year: 7,
+            month: 3,
+            day: 9,
+            hour: 4,
+            minute: 0,
+            second: 5,
+            micros: 42,
+        };
+        assert_eq!(dt.date_string(), "0007-03-09");
+        assert_eq!(dt.datetime_string(), "0007-03-09 04:00:05.000042");
+        let whole = DateTime { micros: 0, ..dt };
+        assert_eq!(whole.datetime_string(), "0007-03-09 04:00:05");
     }
 
     #[test]

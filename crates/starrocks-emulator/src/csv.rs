@@ -25,6 +25,8 @@
 //! - Each row records whether its bytes are valid UTF-8; StarRocks filters rows that are not
 //!   (`Invalid UTF-8 row`).
 
+use std::borrow::Cow;
+
 /// How to split a CSV body.
 #[derive(Debug, Clone)]
 pub struct CsvOptions {
@@ -49,12 +51,13 @@ impl Default for CsvOptions {
     }
 }
 
-/// One CSV row: its raw bytes without the delimiter (for the error log), its fields (`None` =
-/// NULL) and whether StarRocks sees it as valid UTF-8.
+/// One CSV row, borrowed from the body where it can be: its raw bytes without the delimiter (for
+/// the error log), its fields (`None` = NULL; owned only when enclose or escape bytes were
+/// removed from the middle) and whether StarRocks sees it as valid UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CsvRow {
-    pub raw: Vec<u8>,
-    pub fields: Vec<Option<Vec<u8>>>,
+pub struct CsvRow<'a> {
+    pub raw: &'a [u8],
+    pub fields: Vec<Option<Cow<'a, [u8]>>>,
     pub valid_utf8: bool,
 }
 
@@ -96,16 +99,16 @@ fn invalid_hex(value: &str) -> String {
     format!("Invalid delimiter '{value}': invalid hex format")
 }
 
-/// Splits `body` into rows.
-pub fn parse(body: &[u8], options: &CsvOptions) -> Vec<CsvRow> {
+/// Splits `body` into rows, first adding the row delimiter at its end when it is missing.
+pub fn parse<'a>(body: &'a mut Vec<u8>, options: &CsvOptions) -> Vec<CsvRow<'a>> {
     let delim = options.row_delimiter.as_slice();
     if body.is_empty() || delim.is_empty() {
         return Vec::new();
     }
-    let mut data = body.to_vec();
-    if !data.ends_with(delim) {
-        data.extend_from_slice(delim);
+    if !body.ends_with(delim) {
+        body.extend_from_slice(delim);
     }
+    let data: &'a [u8] = body;
     let mut pos = 0;
     for _ in 0..options.skip_header {
         match find(&data, pos, delim) {
@@ -114,9 +117,9 @@ pub fn parse(body: &[u8], options: &CsvOptions) -> Vec<CsvRow> {
         }
     }
     if options.enclose.is_none() && options.escape.is_none() {
-        parse_plain(&data, pos, options)
+        parse_plain(data, pos, options)
     } else {
-        Quoted::new(&data, options).parse(pos)
+        Quoted::new(data, options).parse(pos)
     }
 }
 
@@ -127,8 +130,8 @@ fn find(data: &[u8], from: usize, pattern: &[u8]) -> Option<usize> {
         .map(|i| from + i)
 }
 
-fn null_or(value: Vec<u8>) -> Option<Vec<u8>> {
-    if value == b"\\N" {
+fn null_or(value: Cow<'_, [u8]>) -> Option<Cow<'_, [u8]>> {
+    if *value == *b"\\N" {
         None
     } else {
         Some(value)
@@ -145,7 +148,7 @@ fn trim_spaces(value: &[u8]) -> &[u8] {
 }
 
 /// The plain reader: no quoting at all.
-fn parse_plain(data: &[u8], mut pos: usize, options: &CsvOptions) -> Vec<CsvRow> {
+fn parse_plain<'a>(data: &'a [u8], mut pos: usize, options: &CsvOptions) -> Vec<CsvRow<'a>> {
     let delim = &options.row_delimiter;
     let sep = &options.column_separator;
     let mut rows = Vec::new();
@@ -167,14 +170,14 @@ fn parse_plain(data: &[u8], mut pos: usize, options: &CsvOptions) -> Vec<CsvRow>
             } else {
                 value
             };
-            fields.push(null_or(value.to_vec()));
+            fields.push(null_or(Cow::Borrowed(value)));
             match next {
                 Some(next) => start = next,
                 None => break,
             }
         }
         rows.push(CsvRow {
-            raw: record.to_vec(),
+            raw: record,
             fields,
             valid_utf8: std::str::from_utf8(record).is_ok(),
         });
@@ -194,26 +197,26 @@ enum State {
 }
 
 /// The enclose/escape reader over a body that ends with a row delimiter.
-struct Quoted<'a> {
+struct Quoted<'a, 'o> {
     data: &'a [u8],
-    sep: &'a [u8],
-    delim: &'a [u8],
+    sep: &'o [u8],
+    delim: &'o [u8],
     enclose: u8,
     escape: u8,
     trim_space: bool,
-    rows: Vec<CsvRow>,
-    fields: Vec<Option<Vec<u8>>>,
+    rows: Vec<CsvRow<'a>>,
+    fields: Vec<Option<Cow<'a, [u8]>>>,
     /// Where the current field's bytes begin (after an opening `enclose`).
     column_start: Option<usize>,
-    /// Positions of removed bytes (escapes, doubled or stray `enclose`).
+    /// Positions of removed bytes (escapes, doubled or stray `enclose`), in increasing order.
     removed: Vec<usize>,
     enclosed: bool,
     /// With `trim_space`: the first space after a closing `enclose`, where the field ends.
     space_after_enclose: Option<usize>,
 }
 
-impl<'a> Quoted<'a> {
-    fn new(data: &'a [u8], options: &'a CsvOptions) -> Self {
+impl<'a, 'o> Quoted<'a, 'o> {
+    fn new(data: &'a [u8], options: &'o CsvOptions) -> Self {
         Self {
             data,
             sep: &options.column_separator,
@@ -240,16 +243,27 @@ impl<'a> Quoted<'a> {
     fn end_field(&mut self, end: usize, terminator_len: usize) {
         let start = self.column_start.unwrap_or(end);
         let stop = self.space_after_enclose.unwrap_or(end).max(start);
-        let mut value: Vec<u8> = (start..stop)
-            .filter(|i| !self.removed.contains(i))
-            .map(|i| self.data[i])
-            .collect();
         let cut = match (self.enclosed, self.space_after_enclose.is_some()) {
             (true, true) => 1,
             (true, false) => terminator_len + 1,
             (false, _) => terminator_len,
         };
-        value.truncate(value.len().saturating_sub(cut));
+        let data: &'a [u8] = self.data;
+        let kept = self.removed.iter().filter(|i| (start..stop).contains(*i));
+        let value = if kept.clone().next().is_none() {
+            // The usual case: nothing removed inside, so the field is a slice of the body.
+            Cow::Borrowed(&data[start..stop.saturating_sub(cut).max(start)])
+        } else {
+            let mut value = Vec::with_capacity(stop - start);
+            let mut from = start;
+            for &removed in kept {
+                value.extend_from_slice(&data[from..removed]);
+                from = removed + 1;
+            }
+            value.extend_from_slice(&data[from..stop]);
+            value.truncate(value.len().saturating_sub(cut));
+            Cow::Owned(value)
+        };
         self.fields.push(null_or(value));
         self.removed.clear();
         self.enclosed = false;
@@ -265,10 +279,11 @@ impl<'a> Quoted<'a> {
             self.space_after_enclose = None;
         } else {
             self.end_field(end, self.delim.len());
-            let span = &self.data[row_start..end];
+            let data: &'a [u8] = self.data;
+            let span = &data[row_start..end];
             let raw = span.strip_suffix(self.delim).unwrap_or(span);
             self.rows.push(CsvRow {
-                raw: raw.to_vec(),
+                raw,
                 fields: std::mem::take(&mut self.fields),
                 valid_utf8: std::str::from_utf8(span).is_ok(),
             });
@@ -276,7 +291,7 @@ impl<'a> Quoted<'a> {
         self.column_start = None;
     }
 
-    fn parse(mut self, mut pos: usize) -> Vec<CsvRow> {
+    fn parse(mut self, mut pos: usize) -> Vec<CsvRow<'a>> {
         let data = self.data;
         let (sep_len, delim_len) = (self.sep.len(), self.delim.len());
         let mut state = State::Start;
@@ -433,12 +448,12 @@ mod tests {
     use super::*;
 
     fn fields(body: &str, options: &CsvOptions) -> Vec<Vec<Option<String>>> {
-        parse(body.as_bytes(), options)
+        parse(&mut body.as_bytes().to_vec(), options)
             .into_iter()
             .map(|r| {
                 r.fields
                     .into_iter()
-                    .map(|f| f.map(|b| String::from_utf8(b).unwrap()))
+                    .map(|f| f.map(|b| String::from_utf8(b.into_owned()).unwrap()))
                     .collect()
             })
             .collect()
@@ -565,8 +580,9 @@ mod tests {
 
     #[test]
     fn utf8_validity_and_skip_header() {
+        let mut body = b"h\"1\nh2\n\n1\t\xff\n2\tok".to_vec();
         let rows = parse(
-            b"h\"1\nh2\n\n1\t\xff\n2\tok",
+            &mut body,
             &CsvOptions {
                 skip_header: 3,
                 ..CsvOptions::default()

@@ -582,7 +582,7 @@ pub(crate) struct ComputedLoad {
 
 /// One source row.
 enum SourceRow<'a> {
-    Csv(&'a CsvRow),
+    Csv(&'a CsvRow<'a>),
     Json(&'a serde_json::Map<String, serde_json::Value>),
 }
 
@@ -600,7 +600,7 @@ impl<'a> SourceRow<'a> {
 
     fn display(&self) -> String {
         match self {
-            SourceRow::Csv(row) => String::from_utf8_lossy(&row.raw).into_owned(),
+            SourceRow::Csv(row) => String::from_utf8_lossy(row.raw).into_owned(),
             SourceRow::Json(map) => serde_json::Value::Object((*map).clone()).to_string(),
         }
     }
@@ -629,7 +629,7 @@ fn separator_display(bytes: &[u8]) -> String {
 }
 
 /// Decompresses, parses and converts the body. Does not touch the catalog.
-pub(crate) fn compute(prepared: Box<PreparedLoad>, body: &[u8], read_ms: u64) -> ComputedLoad {
+pub(crate) fn compute(prepared: Box<PreparedLoad>, body: Vec<u8>, read_ms: u64) -> ComputedLoad {
     let mut prepared = prepared;
     prepared.result.load_bytes = body.len() as u64;
     prepared.result.read_data_time_ms = read_ms;
@@ -640,9 +640,9 @@ pub(crate) fn compute(prepared: Box<PreparedLoad>, body: &[u8], read_ms: u64) ->
         error_lines: Vec::new(),
         failure: None,
     };
-    let data = match computed.prepared.options.compression {
-        None => body.to_vec(),
-        Some(c) => match compression::decompress(body, c) {
+    let mut data = match computed.prepared.options.compression {
+        None => body,
+        Some(c) => match compression::decompress(&body, c) {
             Ok(data) => data,
             Err(message) => {
                 computed.failure = Some(message);
@@ -655,7 +655,7 @@ pub(crate) fn compute(prepared: Box<PreparedLoad>, body: &[u8], read_ms: u64) ->
     match options.format {
         Format::Csv => {
             let expected = computed.prepared.plan.source_fields.len();
-            for row in csv::parse(&data, &options.csv) {
+            for row in csv::parse(&mut data, &options.csv) {
                 total += 1;
                 if row.fields.len() != expected {
                     computed.error_lines.push(format!(
@@ -663,7 +663,7 @@ pub(crate) fn compute(prepared: Box<PreparedLoad>, body: &[u8], read_ms: u64) ->
                         row.fields.len(),
                         separator_display(&options.csv.column_separator),
                         separator_display(&options.csv.row_delimiter),
-                        String::from_utf8_lossy(&row.raw)
+                        String::from_utf8_lossy(row.raw)
                     ));
                     continue;
                 }
@@ -672,7 +672,7 @@ pub(crate) fn compute(prepared: Box<PreparedLoad>, body: &[u8], read_ms: u64) ->
                 if !row.valid_utf8 {
                     computed.error_lines.push(format!(
                         "Error: Invalid UTF-8 row. Row: {}",
-                        String::from_utf8_lossy(&row.raw)
+                        String::from_utf8_lossy(row.raw)
                     ));
                     continue;
                 }
