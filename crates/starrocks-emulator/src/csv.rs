@@ -111,7 +111,7 @@ pub fn parse<'a>(body: &'a mut Vec<u8>, options: &CsvOptions) -> Vec<CsvRow<'a>>
     let data: &'a [u8] = body;
     let mut pos = 0;
     for _ in 0..options.skip_header {
-        match find(&data, pos, delim) {
+        match find(data, pos, delim) {
             Some(at) => pos = at + delim.len(),
             None => return Vec::new(),
         }
