@@ -5,6 +5,9 @@
 //! Invariants:
 //! - Per target table the binlog path has one loader task, which runs its jobs in id order: a
 //!   table's loads commit in binlog order. Its queue is bounded ([`LOADER_QUEUE_CAPACITY`]).
+//! - Each loader encodes on a task of its own, one job ahead of the load in flight
+//!   ([`ENCODED_AHEAD`]): the next body is ready when the target answers, and a job's rows are
+//!   freed once encoded. Encoding never touches the target, so it may run ahead of a TRUNCATE.
 //! - Labels are `m2s_<db>_<table>_<run>_<job>`: unique per run (a random run id, so a reset state
 //!   directory never reuses an old label), and the same for every retry of a job.
 //! - Under `strategy_on_error: batch_dirty_data` only a rejection of the batch's data is written
@@ -30,8 +33,11 @@ use crate::sink::stream_load::{StreamLoadClient, StreamLoadSettings};
 use crate::sink::Op;
 use crate::target::TargetTable;
 
-/// Sealed jobs waiting per table while one loads (bounds memory: 1 loading + this many queued).
+/// Sealed jobs waiting per table while one loads (bounds memory: 1 loading, 1 encoded, 1 being
+/// encoded and this many queued).
 const LOADER_QUEUE_CAPACITY: usize = 2;
+/// Encoded bodies waiting per table for the load in flight to finish.
+const ENCODED_AHEAD: usize = 1;
 
 /// A job's outcome, sent by a loader task.
 #[derive(Debug)]
@@ -110,13 +116,36 @@ impl Loaders {
     }
 }
 
-/// Runs one target table's jobs in order.
+/// A job as its loader task runs it: encoded (or failed to encode), or a truncate.
+enum ReadyJob {
+    Load(Result<EncodedJob>),
+    Truncate,
+}
+
+/// Runs one target table's jobs in order: a task encodes them, this one loads them.
 async fn run_loader(target: TableId, mut jobs: mpsc::Receiver<LoaderItem>, context: LoaderContext) {
-    while let Some((job, table)) = jobs.recv().await {
-        let id = job.id();
-        let outcome = match job {
-            Job::Load(job) => load(&job, table.as_deref(), &context.load).await,
-            Job::Truncate { .. } => truncate(&target, &context.load).await,
+    let (ready_tx, mut ready_rx) = mpsc::channel::<(u64, ReadyJob)>(ENCODED_AHEAD);
+    let encode_context = context.load.clone();
+    // Stops by itself when its queue closes or this task stops listening (a failure or abort).
+    tokio::spawn(async move {
+        while let Some((job, table)) = jobs.recv().await {
+            let id = job.id();
+            let ready = match job {
+                Job::Load(job) => {
+                    ReadyJob::Load(encode_job(job, table.as_deref(), &encode_context))
+                }
+                Job::Truncate { .. } => ReadyJob::Truncate,
+            };
+            if ready_tx.send((id, ready)).await.is_err() {
+                return;
+            }
+        }
+    });
+    while let Some((id, ready)) = ready_rx.recv().await {
+        let outcome = match ready {
+            ReadyJob::Load(Ok(encoded)) => load_encoded(encoded, &context.load).await,
+            ReadyJob::Load(Err(error)) => Err(error),
+            ReadyJob::Truncate => truncate(&target, &context.load).await,
         };
         let failed = outcome.is_err();
         if context.results.send(JobResult { id, outcome }).is_err() || failed {
@@ -125,12 +154,21 @@ async fn run_loader(target: TableId, mut jobs: mpsc::Receiver<LoaderItem>, conte
     }
 }
 
-pub(crate) async fn load(
-    job: &LoadJob,
+/// A job's body, with what its load reports (the rows themselves are freed).
+pub(crate) struct EncodedJob {
+    id: u64,
+    target: TableId,
+    body: crate::sink::encode::EncodedBody,
+    deletes: u64,
+    upserts: u64,
+}
+
+/// Encodes `job` for `table` (in the target's column order).
+pub(crate) fn encode_job(
+    job: LoadJob,
     table: Option<&TargetTable>,
     context: &LoadContext,
-) -> Result<()> {
-    let label = label_for(&job.target, &context.run_id, job.id);
+) -> Result<EncodedJob> {
     let Some(table) = table else {
         return Err(Error::definite(format!(
             "no verified target table for {}",
@@ -140,6 +178,30 @@ pub(crate) async fn load(
     let columns = table.columns_for(&job.columns)?;
     let rows = job.rows.iter().map(|(op, row)| (*op, row.as_slice()));
     let body = context.encoder.encode(&job.target, &columns, rows)?;
+    let deletes = job.rows.iter().filter(|(op, _)| *op == Op::Delete).count() as u64;
+    Ok(EncodedJob {
+        id: job.id,
+        target: job.target,
+        body,
+        deletes,
+        upserts: job.rows.len() as u64 - deletes,
+    })
+}
+
+/// Encodes and loads `job` (the snapshot's copiers, which load one chunk at a time).
+pub(crate) async fn load(
+    job: LoadJob,
+    table: Option<&TargetTable>,
+    context: &LoadContext,
+) -> Result<()> {
+    load_encoded(encode_job(job, table, context)?, context).await
+}
+
+/// Loads an encoded job: label, retries, dirty-data handling, metrics.
+pub(crate) async fn load_encoded(job: EncodedJob, context: &LoadContext) -> Result<()> {
+    let label = label_for(&job.target, &context.run_id, job.id);
+    let body = job.body;
+    let row_count = job.deletes + job.upserts;
     let started = Instant::now();
     match context
         .client
@@ -147,17 +209,16 @@ pub(crate) async fn load(
         .await
     {
         Ok(report) => {
-            let deletes = job.rows.iter().filter(|(op, _)| *op == Op::Delete).count() as u64;
-            let upserts = job.rows.len() as u64 - deletes;
+            let (deletes, upserts) = (job.deletes, job.upserts);
             let metrics = &context.metrics;
             metrics.rows_loaded(&job.target, LoadOp::Upsert, upserts);
             metrics.rows_loaded(&job.target, LoadOp::Delete, deletes);
             metrics.load_finished(&job.target, LoadOutcomeLabel::Success, started.elapsed());
-            metrics.batch(job.rows.len() as u64, body.uncompressed_len as u64);
+            metrics.batch(row_count, body.uncompressed_len as u64);
             for _ in 1..report.attempts {
                 metrics.load_retry(&job.target);
             }
-            debug!(table = %job.target, %label, rows = job.rows.len(), attempts = report.attempts, "Loaded.");
+            debug!(table = %job.target, %label, rows = row_count, attempts = report.attempts, "Loaded.");
             Ok(())
         }
         Err(error)
@@ -184,8 +245,7 @@ pub(crate) async fn load(
                 .metrics
                 .load_finished(&job.target, LoadOutcomeLabel::Failed, started.elapsed());
             Err(error.context(format!(
-                "loading {} rows into {} (label {label})",
-                job.rows.len(),
+                "loading {row_count} rows into {} (label {label})",
                 job.target
             )))
         }

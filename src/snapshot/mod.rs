@@ -644,7 +644,7 @@ async fn load_rows(
                 rows: std::mem::take(&mut batch),
                 approx_bytes: std::mem::take(&mut bytes),
             };
-            loader::load(&job, Some(&table.target), &shared.load).await?;
+            loader::load(job, Some(&table.target), &shared.load).await?;
         }
     }
     Ok(())

@@ -345,6 +345,17 @@ fn int_from_bits(bits: u64, width: u32, unsigned: bool) -> Value {
     }
 }
 
+/// A DECIMAL column's value from the canonical `text` of a cell written with `cell_scale`
+/// fraction digits ([`crate::source::binary_decimal`]); rescaled when the column's scale differs
+/// (a cell written before an ALTER).
+pub fn decimal_value(text: String, cell_scale: u8, column: &ColumnSchema) -> Result<Value, String> {
+    match column.ty {
+        MySqlType::Decimal { scale, .. } if scale == cell_scale => Ok(Value::Decimal(text)),
+        MySqlType::Decimal { scale, .. } => decimal_text(&text, scale).map(Value::Decimal),
+        _ => Err(format!("a DECIMAL cell in a {:?} column", column.ty)),
+    }
+}
+
 /// Brings DECIMAL text to its exact form: optional `-`, integer digits without leading zeros
 /// (at least one), and exactly `scale` fraction digits; `-0.00` is `0.00`.
 pub fn decimal_text(text: &str, scale: u8) -> Result<String, String> {

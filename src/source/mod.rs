@@ -13,6 +13,7 @@
 //! - `checksum`, `mariadb`, `ddl`, `binlog_file`: CRC32, MariaDB's raw events, statement
 //!   classification, binlog files on disk.
 
+pub mod binary_decimal;
 pub mod binlog;
 pub mod binlog_file;
 pub mod charset;

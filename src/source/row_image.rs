@@ -19,8 +19,9 @@ use mysql_common::io::ParseBuf;
 
 use crate::change::{Row, RowChange};
 use crate::error::Error;
-use crate::schema::TableSchema;
-use crate::source::decode;
+use crate::schema::{MySqlType, TableSchema};
+use crate::source::{binary_decimal, decode};
+use crate::value::Value;
 
 /// The row changes of `rows_event` (not a PARTIAL_UPDATE_ROWS event), decoded against `schema`.
 pub fn decode_rows(
@@ -105,18 +106,27 @@ fn read_image<'a>(
         let is_null = bitmap
             .get(index / 8)
             .is_some_and(|byte| (byte >> (index % 8)) & 1 == 1);
-        let value = if is_null {
-            BinlogValue::Value(mysql_async::Value::NULL)
-        } else {
-            buf.parse::<BinlogValue<'a>>((*ty, *meta, column.unsigned, false))
-                .map_err(|e| {
-                    Error::definite(format!("{}.{}: bad value: {e}", schema.id, column.name))
-                })?
-        };
+        let cell_error =
+            |reason: String| Error::definite(format!("{}.{}: {reason}", schema.id, column.name));
+        if is_null {
+            row.push(Value::Null);
+            continue;
+        }
+        if let (ColumnType::MYSQL_TYPE_NEWDECIMAL, &[precision, scale], MySqlType::Decimal { .. }) =
+            (ty, *meta, &column.ty)
+        {
+            let bytes: &[u8] = buf
+                .parse(binary_decimal::cell_size(precision, scale))
+                .map_err(|e| cell_error(format!("bad value: {e}")))?;
+            let text = binary_decimal::decimal_text(bytes, precision, scale).map_err(cell_error)?;
+            row.push(decode::decimal_value(text, scale, column).map_err(cell_error)?);
+            continue;
+        }
+        let value = buf
+            .parse::<BinlogValue<'a>>((*ty, *meta, column.unsigned, false))
+            .map_err(|e| cell_error(format!("bad value: {e}")))?;
         let decoded = decode::binlog_value(value, column, before.and_then(|b| b.get(index)))
-            .map_err(|reason| {
-                Error::definite(format!("{}.{}: {reason}", schema.id, column.name))
-            })?;
+            .map_err(cell_error)?;
         row.push(decoded);
     }
     Ok(row)
