@@ -103,12 +103,21 @@ struct TableBuffer {
     approx_bytes: usize,
 }
 
+/// A sealed buffer's emptied index and its row count, kept to size the next buffer.
+type SpareIndex = (HashMap<Vec<u8>, usize, RandomState>, usize);
+
+/// Emptied indexes kept at most (one per table being written is the usual need).
+const MAX_SPARE_INDEXES: usize = 4;
+
 impl TableBuffer {
-    fn new(columns: Arc<Vec<String>>) -> Self {
+    /// A buffer reusing `spare`'s index (emptied) and sized like its batch, so that neither the
+    /// index nor the rows grow step by step again (rehashing and copying) in every batch.
+    fn new(columns: Arc<Vec<String>>, spare: Option<SpareIndex>) -> Self {
+        let (index, rows_hint) = spare.unwrap_or_default();
         TableBuffer {
             columns,
-            index: HashMap::default(),
-            rows: Vec::new(),
+            index,
+            rows: Vec::with_capacity(rows_hint),
             approx_bytes: 0,
         }
     }
@@ -126,6 +135,8 @@ pub struct Batcher {
     pending_boundary: Option<Position>,
     /// Rows were added since the last boundary.
     in_transaction: bool,
+    /// Indexes of sealed buffers, emptied, for the next buffers.
+    spare_indexes: Vec<SpareIndex>,
 }
 
 impl Batcher {
@@ -138,6 +149,7 @@ impl Batcher {
             next_job_id: first_job_id,
             pending_boundary: None,
             in_transaction: false,
+            spare_indexes: Vec::new(),
         }
     }
 
@@ -163,15 +175,16 @@ impl Batcher {
         self.in_transaction = true;
         self.oldest_row_at.get_or_insert(now);
         let needs_new_buffer = match self.buffers.get(target) {
-            Some(buffer) => buffer.columns != *columns,
+            Some(buffer) => !Arc::ptr_eq(&buffer.columns, columns) && buffer.columns != *columns,
             None => true,
         };
         if needs_new_buffer {
             // The column list changed (schema change): rows with different columns cannot share
             // a load, so what is buffered goes first.
             self.seal_table(target, out);
+            let spare = self.spare_indexes.pop();
             self.buffers
-                .insert(target.clone(), TableBuffer::new(Arc::clone(columns)));
+                .insert(target.clone(), TableBuffer::new(Arc::clone(columns), spare));
         }
         let Some(buffer) = self.buffers.get_mut(target) else {
             return;
@@ -267,6 +280,11 @@ impl Batcher {
         let Some(buffer) = self.buffers.remove(target) else {
             return;
         };
+        if self.spare_indexes.len() < MAX_SPARE_INDEXES {
+            let mut index = buffer.index;
+            index.clear();
+            self.spare_indexes.push((index, buffer.rows.len()));
+        }
         if buffer.rows.is_empty() {
             return;
         }

@@ -74,6 +74,10 @@ impl DaemonProcess {
         lines[lines.len().saturating_sub(20)..].join("\n")
     }
 
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// CPU time and peak RSS so far.
     pub fn usage(&self) -> Result<Usage, String> {
         let cpu_seconds = process_cpu_seconds(self.pid)?;
@@ -204,19 +208,32 @@ impl DaemonProcess {
 
 /// User + system CPU seconds of process `pid`, from `/proc/<pid>/stat`.
 pub fn process_cpu_seconds(pid: u32) -> Result<f64, String> {
+    let fields = process_stat(pid)?;
+    // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 after the name.
+    Ok((stat_field(&fields, 11) + stat_field(&fields, 12)) / clock_ticks_per_second())
+}
+
+/// Minor page faults of `pid` so far: each is a page the kernel had to zero and map, so their
+/// count shows how much fresh memory a run touched (deterministic, unlike time on a shared VM).
+pub fn process_minor_faults(pid: u32) -> Result<f64, String> {
+    // minflt is field 10 (1-based), i.e. 7 after the name.
+    Ok(stat_field(&process_stat(pid)?, 7))
+}
+
+/// The fields of `/proc/<pid>/stat` after the command name (which may hold spaces), so that
+/// field 3 (1-based) is at index 0.
+fn process_stat(pid: u32) -> Result<Vec<String>, String> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
-    // Fields after the command name (which may hold spaces) start at field 3; utime and stime
-    // are fields 14 and 15 (1-based), i.e. 11 and 12 after the name.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    Ok((ticks(11) + ticks(12)) / clock_ticks_per_second())
+    Ok(rest.split_whitespace().map(str::to_string).collect())
+}
+
+fn stat_field(fields: &[String], index: usize) -> f64 {
+    fields
+        .get(index)
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0)
 }
 
 /// `getconf CLK_TCK`, asked once (usage is sampled every 50 ms).

@@ -173,20 +173,27 @@ pub async fn catch_up(options: &Options) -> Result<Vec<Figure>, String> {
         generated.elapsed().as_secs_f64()
     );
 
-    let emulator_cpu_before = crate::daemon::process_cpu_seconds(std::process::id())?;
+    // The emulator runs in this process: its share of the machine, for the progress line.
+    let me = std::process::id();
+    let emulator_before = (
+        crate::daemon::process_cpu_seconds(me)?,
+        crate::daemon::process_minor_faults(me)?,
+    );
     let mut daemon = DaemonProcess::spawn(&config, &admin)?;
     let elapsed = daemon
         .wait_checkpoint(&end_file, end_pos, Duration::from_secs(3600))
         .await?;
     let usage = daemon.usage()?;
-    let emulator_cpu =
-        crate::daemon::process_cpu_seconds(std::process::id())? - emulator_cpu_before;
+    let daemon_faults = crate::daemon::process_minor_faults(daemon.pid())?;
     eprintln!(
-        "replicated in {:.2} s ({:.0} ev/s); CPU s: daemon {:.2}, target emulator {:.2}",
+        "replicated in {:.2} s ({:.0} ev/s); CPU s: daemon {:.2}, target emulator {:.2}; \
+         minor page faults: daemon {:.0}, target emulator {:.0}",
         elapsed.as_secs_f64(),
         events as f64 / elapsed.as_secs_f64(),
         usage.cpu_seconds,
-        emulator_cpu
+        crate::daemon::process_cpu_seconds(me)? - emulator_before.0,
+        daemon_faults,
+        crate::daemon::process_minor_faults(me)? - emulator_before.1,
     );
     daemon.stop().await?;
     for (table, expected) in [
