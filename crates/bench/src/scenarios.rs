@@ -280,8 +280,17 @@ pub async fn snapshot(options: &Options) -> Result<Vec<Figure>, String> {
     bed.source_exec(&insert_statements("orders", 0, rows, 50_000))
         .await?;
     let (config, admin) = bed.write_config("  mode: only", "")?;
+    eprintln!("copying");
+    let emulator_cpu_before = crate::daemon::process_cpu_seconds(std::process::id())?;
     let mut daemon = DaemonProcess::spawn(&config, &admin)?;
     let (elapsed, usage) = daemon.wait_exit(Duration::from_secs(3600)).await?;
+    eprintln!(
+        "copied in {:.2} s ({:.0} rows/s); CPU s: daemon {:.2}, target emulator {:.2}",
+        elapsed.as_secs_f64(),
+        rows as f64 / elapsed.as_secs_f64(),
+        usage.cpu_seconds,
+        crate::daemon::process_cpu_seconds(std::process::id())? - emulator_cpu_before,
+    );
     let copied = bed.target_rows("bench", "orders") as u64;
     if copied != rows {
         return Err(format!("{copied} rows copied of {rows}"));
