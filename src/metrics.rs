@@ -360,13 +360,20 @@ impl Metrics {
             .observe(duration.as_secs_f64());
     }
 
-    /// Counts a retry of a load of `table`.
+    /// Counts a failed Stream Load request of `table` that is retried with the same label
+    /// (`load_retries_total`, and `loads_total` with outcome `retry`).
     pub fn load_retry(&self, table: &TableId) {
+        let table = table.to_string();
+        self.inner
+            .loads
+            .get_or_create(&TableOutcomeLabels {
+                table: table.clone(),
+                outcome: LoadOutcomeLabel::Retry.as_str(),
+            })
+            .inc();
         self.inner
             .load_retries
-            .get_or_create(&TableLabels {
-                table: table.to_string(),
-            })
+            .get_or_create(&TableLabels { table })
             .inc();
     }
 

@@ -279,7 +279,14 @@ async fn run_once(
         target_tables.insert(target_id, verified);
     }
 
-    let client = Arc::new(StreamLoadClient::new(stream_load_settings(&config.target))?);
+    let retry_metrics = metrics.clone();
+    let client = Arc::new(
+        StreamLoadClient::new(stream_load_settings(&config.target))?.with_retry_observer(Arc::new(
+            move |db: &str, table: &str| {
+                retry_metrics.load_retry(&TableId::new(db, table));
+            },
+        )),
+    );
     let encoder = Arc::new(encoder_for(&config.target));
     let start = match saved.clone() {
         Some(position) => {
@@ -658,8 +665,9 @@ fn handle_result(
     status: &PipelineStatus,
     metrics: &Metrics,
 ) -> Result<()> {
-    result.outcome?;
+    let rows = result.outcome?;
     tracker.job_done(result.id);
+    status.rows_loaded_into(&result.target, rows);
     status.record_progress();
     advance_checkpoint(tracker, store, status, metrics)
 }

@@ -106,7 +106,8 @@ pub struct TableStatus {
     pub target: String,
     /// Row events read from the binlog.
     pub rows_read: u64,
-    /// Rows loaded into the target (upserts and deletes).
+    /// Rows the binlog path loaded into the target table (upserts and deletes; when several
+    /// source tables share a target, each shows the target's count).
     pub rows_loaded: u64,
     /// Rows copied by the snapshot.
     pub rows_copied: u64,
@@ -252,6 +253,20 @@ impl PipelineStatus {
         }
         if let Some(status) = inner.tables.get_mut(table) {
             update(status);
+        }
+    }
+
+    /// Adds `rows` loaded into `target` to every source table routed there.
+    pub fn rows_loaded_into(&self, target: &TableId, rows: u64) {
+        if rows == 0 {
+            return;
+        }
+        let target = target.to_string();
+        let mut inner = self.lock();
+        for status in inner.tables.values_mut() {
+            if status.target == target {
+                status.rows_loaded += rows;
+            }
         }
     }
 

@@ -177,6 +177,17 @@ async fn survives_source_restart_and_killed_connection(flavor: Flavor) {
         .await
         .unwrap_or_else(|| panic!("{metrics}"));
     assert!(upserts >= 100.0, "{metrics}");
+    // `/status` counts the loaded rows per source table too (upserts and deletes).
+    let status = daemon.status().await;
+    let deletes = daemon
+        .metric("mysql2starrocks_rows_loaded_total{table=\"app.items\",op=\"delete\"}")
+        .await
+        .unwrap_or(0.0);
+    assert_eq!(
+        status["tables"]["app.items"]["rows_loaded"].as_f64(),
+        Some(upserts + deletes),
+        "{status}"
+    );
     for name in [
         "mysql2starrocks_replication_lag_seconds",
         "mysql2starrocks_checkpoint_age_seconds",

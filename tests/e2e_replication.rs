@@ -108,6 +108,21 @@ async fn survives_target_faults(flavor: Flavor) {
     assert_eq!(committed, 1, "{loads:?}");
     let failed: Vec<_> = loads.iter().filter(|l| l.status == "Fail").collect();
     assert!(!failed.is_empty(), "faults were hit: {loads:?}");
+    // Every retried attempt is counted, under both names.
+    let retries = daemon
+        .metric_total("mysql2starrocks_loads_total", "outcome=\"retry\"")
+        .await;
+    assert!(
+        retries >= failed.len() as f64,
+        "{retries} retries counted, {} failed attempts",
+        failed.len()
+    );
+    assert_eq!(
+        retries,
+        daemon
+            .metric_total("mysql2starrocks_load_retries_total", "")
+            .await
+    );
     for f in failed {
         assert!(
             loads.iter().any(|l| l.label == f.label && l.seq > f.seq),

@@ -1,6 +1,7 @@
-//! Loading jobs into StarRocks: one loader task per target table, and the single function that
-//! turns a [`LoadJob`] into a Stream Load (encode, label, load with retries, dirty-data handling,
-//! metrics), used by the binlog path and the snapshot alike.
+//! Loading jobs into StarRocks: one loader task per target table, and the two steps that turn a
+//! [`LoadJob`] into a Stream Load, used by the binlog path and the snapshot alike:
+//! [`encode_job`] (the body) and [`load_encoded`] (label, load with retries, dirty-data handling,
+//! metrics).
 //!
 //! Invariants:
 //! - Per target table the binlog path has one loader task, which runs its jobs in id order: a
@@ -43,7 +44,10 @@ const ENCODED_AHEAD: usize = 1;
 #[derive(Debug)]
 pub(crate) struct JobResult {
     pub(crate) id: u64,
-    pub(crate) outcome: Result<()>,
+    /// The target table the job wrote to.
+    pub(crate) target: TableId,
+    /// Rows loaded (0 for a truncate, or a batch written to the dirty-data directory).
+    pub(crate) outcome: Result<u64>,
 }
 
 /// What loading a job needs: the HTTP client, the encoder, the run's label prefix, the target
@@ -145,10 +149,15 @@ async fn run_loader(target: TableId, mut jobs: mpsc::Receiver<LoaderItem>, conte
         let outcome = match ready {
             ReadyJob::Load(Ok(encoded)) => load_encoded(encoded, &context.load).await,
             ReadyJob::Load(Err(error)) => Err(error),
-            ReadyJob::Truncate => truncate(&target, &context.load).await,
+            ReadyJob::Truncate => truncate(&target, &context.load).await.map(|()| 0),
         };
         let failed = outcome.is_err();
-        if context.results.send(JobResult { id, outcome }).is_err() || failed {
+        let result = JobResult {
+            id,
+            target: target.clone(),
+            outcome,
+        };
+        if context.results.send(result).is_err() || failed {
             return;
         }
     }
@@ -194,11 +203,13 @@ pub(crate) async fn load(
     table: Option<&TargetTable>,
     context: &LoadContext,
 ) -> Result<()> {
-    load_encoded(encode_job(job, table, context)?, context).await
+    load_encoded(encode_job(job, table, context)?, context)
+        .await
+        .map(|_| ())
 }
 
-/// Loads an encoded job: label, retries, dirty-data handling, metrics.
-pub(crate) async fn load_encoded(job: EncodedJob, context: &LoadContext) -> Result<()> {
+/// Loads an encoded job: label, retries, dirty-data handling, metrics. Returns the rows loaded.
+pub(crate) async fn load_encoded(job: EncodedJob, context: &LoadContext) -> Result<u64> {
     let label = label_for(&job.target, &context.run_id, job.id);
     let body = job.body;
     let row_count = job.deletes + job.upserts;
@@ -215,11 +226,8 @@ pub(crate) async fn load_encoded(job: EncodedJob, context: &LoadContext) -> Resu
             metrics.rows_loaded(&job.target, LoadOp::Delete, deletes);
             metrics.load_finished(&job.target, LoadOutcomeLabel::Success, started.elapsed());
             metrics.batch(row_count, body.uncompressed_len as u64);
-            for _ in 1..report.attempts {
-                metrics.load_retry(&job.target);
-            }
             debug!(table = %job.target, %label, rows = row_count, attempts = report.attempts, "Loaded.");
-            Ok(())
+            Ok(row_count)
         }
         Err(error)
             if !error.is_transient()
@@ -238,7 +246,7 @@ pub(crate) async fn load_encoded(job: EncodedJob, context: &LoadContext) -> Resu
             context
                 .metrics
                 .load_finished(&job.target, LoadOutcomeLabel::Dirty, started.elapsed());
-            Ok(())
+            Ok(0)
         }
         Err(error) => {
             context

@@ -20,6 +20,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -96,7 +97,11 @@ pub struct StreamLoadClient {
     /// Index into `fe_urls` of the FE to try first.
     preferred_fe: AtomicUsize,
     authorization: HeaderValue,
+    on_retry: Option<RetryObserver>,
 }
+
+/// Told `(db, table)` each time a failed attempt is retried with the same label (metrics).
+pub type RetryObserver = Arc<dyn Fn(&str, &str) + Send + Sync>;
 
 impl fmt::Debug for StreamLoadClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -184,7 +189,20 @@ impl StreamLoadClient {
             fe_urls,
             preferred_fe: AtomicUsize::new(0),
             authorization,
+            on_retry: None,
         })
+    }
+
+    /// This client, telling `observer` of every retry (also of loads that fail in the end).
+    pub fn with_retry_observer(mut self, observer: RetryObserver) -> Self {
+        self.on_retry = Some(observer);
+        self
+    }
+
+    fn retrying(&self, db: &str, table: &str) {
+        if let Some(observer) = &self.on_retry {
+            observer(db, table);
+        }
     }
 
     /// Loads `body` into `db.table` under `label`, retrying with the same label.
@@ -248,6 +266,7 @@ impl StreamLoadClient {
                                 message = "FE unreachable; trying the next load URL.",
                                 table = %format_args!("{db}.{table}"), label, fe = %fe, error = %reason,
                             );
+                            self.retrying(db, table);
                             continue;
                         }
                     }
@@ -266,6 +285,7 @@ impl StreamLoadClient {
                 table = %format_args!("{db}.{table}"), label, attempt = attempts,
                 delay_ms = delay.as_millis() as u64, error = %reason,
             );
+            self.retrying(db, table);
             tokio::time::sleep(delay).await;
             connection_failures_in_a_row = 0;
         }

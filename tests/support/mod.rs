@@ -339,6 +339,22 @@ impl Daemon {
         })
     }
 
+    /// The sum of the samples of metric `name` whose labels contain `label` (e.g.
+    /// `outcome="retry"`; empty for all).
+    pub async fn metric_total(&self, name: &str, label: &str) -> f64 {
+        let body = self.admin_get("/metrics").await;
+        body.lines()
+            .filter_map(|line| {
+                let (sample, value) = line.rsplit_once(' ')?;
+                let labels = sample.strip_prefix(name)?.strip_prefix('{')?;
+                labels
+                    .contains(label)
+                    .then(|| value.parse::<f64>().ok())
+                    .flatten()
+            })
+            .sum()
+    }
+
     /// Fails the test if the daemon exited.
     pub fn assert_running(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {
