@@ -297,7 +297,19 @@ fn parse_int(text: &str, min: i128, max: i128) -> Result<Value, ConvertError> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ConvertError::Invalid);
     }
-    let value: i128 = text.parse().map_err(|_| ConvertError::Invalid)?;
+    // Up to 18 digits fit an i64 with room: summed directly, without the generic i128 parser.
+    let value: i128 = if digits.len() <= 18 {
+        let magnitude = digits
+            .bytes()
+            .fold(0i64, |v, b| v * 10 + i64::from(b - b'0'));
+        i128::from(if text.starts_with('-') {
+            -magnitude
+        } else {
+            magnitude
+        })
+    } else {
+        text.parse().map_err(|_| ConvertError::Invalid)?
+    };
     if value < min || value > max {
         return Err(ConvertError::Invalid);
     }
@@ -604,6 +616,29 @@ mod tests {
             text("1e3", ColumnType::LargeInt),
             Err(ConvertError::Invalid)
         );
+        // Around the short-number path (up to 18 digits) and the generic one.
+        for (input, expected) in [
+            ("+5", 5i128),
+            ("-0", 0),
+            ("000123", 123),
+            (" 42 ", 42),
+            ("999999999999999999", 999_999_999_999_999_999),
+            ("-999999999999999999", -999_999_999_999_999_999),
+            ("9223372036854775807", i128::from(i64::MAX)),
+            ("-9223372036854775808", i128::from(i64::MIN)),
+        ] {
+            assert_eq!(
+                text(input, ColumnType::BigInt),
+                Ok(Value::Int(expected)),
+                "{input}"
+            );
+        }
+        assert_eq!(
+            text("9223372036854775808", ColumnType::BigInt),
+            Err(ConvertError::Invalid)
+        );
+        assert_eq!(text("+", ColumnType::BigInt), Err(ConvertError::Invalid));
+        assert_eq!(text("--1", ColumnType::BigInt), Err(ConvertError::Invalid));
     }
 
     #[test]

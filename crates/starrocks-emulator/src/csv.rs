@@ -204,6 +204,9 @@ struct Quoted<'a, 'o> {
     enclose: u8,
     escape: u8,
     trim_space: bool,
+    /// The whole body and the row delimiter are valid UTF-8, so every row is (a delimiter that
+    /// is whole characters only matches at character boundaries): no check per row.
+    all_utf8: bool,
     rows: Vec<CsvRow<'a>>,
     fields: Vec<Option<Cow<'a, [u8]>>>,
     /// Where the current field's bytes begin (after an opening `enclose`).
@@ -224,6 +227,8 @@ impl<'a, 'o> Quoted<'a, 'o> {
             enclose: options.enclose.unwrap_or(0),
             escape: options.escape.unwrap_or(0),
             trim_space: options.trim_space,
+            all_utf8: std::str::from_utf8(data).is_ok()
+                && std::str::from_utf8(&options.row_delimiter).is_ok(),
             rows: Vec::new(),
             fields: Vec::new(),
             column_start: None,
@@ -285,7 +290,7 @@ impl<'a, 'o> Quoted<'a, 'o> {
             self.rows.push(CsvRow {
                 raw,
                 fields: std::mem::take(&mut self.fields),
-                valid_utf8: std::str::from_utf8(span).is_ok(),
+                valid_utf8: self.all_utf8 || std::str::from_utf8(span).is_ok(),
             });
         }
         self.column_start = None;
@@ -379,7 +384,11 @@ impl<'a, 'o> Quoted<'a, 'o> {
                         self.removed.push(pos);
                         pos += 1;
                     } else {
-                        pos += 1;
+                        // Inside an enclosed field only `enclose` and `escape` matter: skip to
+                        // the next of them (or the end of the data) at once.
+                        let rest = &data[pos + 1..];
+                        pos = memchr::memchr2(self.enclose, self.escape, rest)
+                            .map_or(data.len(), |i| pos + 1 + i);
                     }
                 }
                 State::EncloseEscape => {
@@ -504,6 +513,25 @@ mod tests {
             escape,
             ..CsvOptions::default()
         }
+    }
+
+    #[test]
+    fn quoted_rows_utf8_validity() {
+        let check = |body: &[u8], delimiter: &[u8]| -> Vec<bool> {
+            let options = CsvOptions {
+                row_delimiter: delimiter.to_vec(),
+                ..quoted(Some(b'\\'))
+            };
+            parse(&mut body.to_vec(), &options)
+                .iter()
+                .map(|r| r.valid_utf8)
+                .collect()
+        };
+        assert_eq!(check("\"é\",1\n\"ü\",2\n".as_bytes(), b"\n"), [true, true]);
+        assert_eq!(check(b"\"\xff\",1\n\"ok\",2\n", b"\n"), [false, true]);
+        // A body valid as a whole whose delimiter (a lone continuation byte) splits `€`: each
+        // row is checked on its own.
+        assert_eq!(check(b"x\xe2\x82\xacy\xc2\x82", b"\x82"), [false, false]);
     }
 
     #[test]
