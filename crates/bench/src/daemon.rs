@@ -97,17 +97,34 @@ impl DaemonProcess {
 
     /// The `/status` document, if the admin endpoint answers.
     pub async fn status(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.admin_get("/status").await?).ok()
+    }
+
+    /// Seconds spent in Stream Load requests so far, all tables together (the sum of
+    /// `load_duration_seconds`): how long the target kept the daemon's loads waiting.
+    pub async fn load_seconds(&self) -> Option<f64> {
+        let metrics = self.admin_get("/metrics").await?;
+        Some(
+            metrics
+                .lines()
+                .filter(|l| l.starts_with("mysql2starrocks_load_duration_seconds_sum"))
+                .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+                .sum(),
+        )
+    }
+
+    /// The body of a GET of `path` on the admin endpoint.
+    async fn admin_get(&self, path: &str) -> Option<String> {
         let mut stream = tokio::net::TcpStream::connect(&self.admin).await.ok()?;
         let request = format!(
-            "GET /status HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
             self.admin
         );
         stream.write_all(request.as_bytes()).await.ok()?;
         let mut body = Vec::new();
         stream.read_to_end(&mut body).await.ok()?;
         let text = String::from_utf8_lossy(&body);
-        let json = text.split_once("\r\n\r\n")?.1;
-        serde_json::from_str(json).ok()
+        Some(text.split_once("\r\n\r\n")?.1.to_string())
     }
 
     /// Polls `/status` every 50 ms until `reached` holds for it; fails if the daemon exits or

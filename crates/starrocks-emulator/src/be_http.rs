@@ -197,6 +197,13 @@ async fn execute(
 ) -> LoadResult {
     let db = prepared.db.clone();
     let table = prepared.table.clone();
+    if let Some(FaultAction::Discard) = &fault {
+        let result = stream_load::discard(&state, prepared, &data, read_ms);
+        state
+            .loads
+            .push(result.attempt(&db, &table, fault.as_ref()));
+        return result;
+    }
     let computed = stream_load::compute(prepared, data, read_ms);
     let (forced, commit) = match &fault {
         Some(FaultAction::Fail { message, .. }) => (Some(message.clone()), Commit::Visible),

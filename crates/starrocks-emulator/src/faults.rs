@@ -58,6 +58,10 @@ pub enum FaultAction {
         #[serde(default)]
         body: String,
     },
+    /// BE: read the whole body and answer `Success` with its rows counted by their delimiter,
+    /// but neither parse nor store them (the label is VISIBLE): a target that costs nothing, to
+    /// measure a client alone. Not a StarRocks behaviour; benchmarks only.
+    Discard,
 }
 
 fn default_fail_status() -> String {

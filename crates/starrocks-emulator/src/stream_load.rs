@@ -628,6 +628,49 @@ fn separator_display(bytes: &[u8]) -> String {
     out
 }
 
+/// The [`crate::faults::FaultAction::Discard`] answer: `Success` for the rows of `body`
+/// (counted by the row delimiter, or by lines for JSON; compressed bodies count as one row),
+/// nothing parsed or stored, the label VISIBLE.
+pub(crate) fn discard(
+    state: &EmulatorState,
+    prepared: Box<PreparedLoad>,
+    body: &[u8],
+    read_ms: u64,
+) -> LoadResult {
+    let PreparedLoad {
+        db,
+        mut result,
+        started,
+        options,
+        ..
+    } = *prepared;
+    let delimiter: &[u8] = match (options.compression, options.format) {
+        (Some(_), _) => b"",
+        (None, Format::Csv) => &options.csv.row_delimiter,
+        (None, Format::Json) => b"\n",
+    };
+    let rows = if delimiter.is_empty() {
+        u64::from(!body.is_empty())
+    } else {
+        let ends = memchr::memmem::find_iter(body, delimiter).count();
+        (ends + usize::from(!body.is_empty() && !body.ends_with(delimiter))) as u64
+    };
+    result.load_bytes = body.len() as u64;
+    result.read_data_time_ms = read_ms;
+    result.total_rows = rows;
+    result.loaded_rows = rows;
+    set_label_state(
+        state,
+        &db,
+        &result.label,
+        result.txn_id,
+        LabelState::Visible,
+        None,
+    );
+    result.load_time_ms = elapsed_ms(started);
+    result
+}
+
 /// Decompresses, parses and converts the body. Does not touch the catalog.
 pub(crate) fn compute(prepared: Box<PreparedLoad>, body: Vec<u8>, read_ms: u64) -> ComputedLoad {
     let mut prepared = prepared;

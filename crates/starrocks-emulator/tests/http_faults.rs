@@ -297,3 +297,32 @@ async fn http_status_fault_answers_a_5xx() {
     assert_eq!(response.text().await.unwrap(), "Service Unavailable");
     assert_eq!(emu.loads()[0].status, "HTTP 503");
 }
+
+#[tokio::test]
+async fn discard_answers_success_for_every_row_and_stores_nothing() {
+    let emu = emulator().await;
+    create(&emu, "db1", pk_table("t"));
+    emu.faults()
+        .add(FaultRule::once(FaultAction::Discard).times(0));
+    // Three rows, the last without its delimiter; not even valid for the table's types.
+    let answer = stream_load(
+        &emu,
+        "db1",
+        "t",
+        &[("label", "d1")],
+        "1\ta\t1\nnot-a-number\tb\t2\n3\tc\t3",
+    )
+    .await;
+    assert_eq!(status(&answer), "Success");
+    assert_eq!(answer["NumberLoadedRows"], 3);
+    assert_eq!(answer["NumberTotalRows"], 3);
+    assert!(rows(&emu, "db1", "t").is_empty());
+    assert_eq!(load_state(&emu, "db1", "d1").await["state"], "VISIBLE");
+    // Header checks still apply before the body is read.
+    let refused = stream_load(&emu, "db1", "missing", &[("label", "d2")], "1\ta\t1\n").await;
+    assert_ne!(status(&refused), "Success");
+    emu.faults().clear();
+    let stored = stream_load(&emu, "db1", "t", &[("label", "d3")], "1\ta\t1\n").await;
+    assert_eq!(status(&stored), "Success");
+    assert_eq!(rows(&emu, "db1", "t").len(), 1);
+}
