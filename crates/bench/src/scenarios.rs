@@ -226,6 +226,8 @@ pub async fn catch_up(options: &Options) -> Result<Vec<Figure>, String> {
         .faults()
         .add(FaultRule::once(FaultAction::Discard).times(0));
     let mut daemon = DaemonProcess::spawn(&config, &admin)?;
+    daemon.wait_ready(Duration::from_secs(60)).await?;
+    let ready = daemon.started.elapsed();
     let shipped = daemon
         .wait_checkpoint(&end_file, end_pos, Duration::from_secs(3600))
         .await?;
@@ -233,9 +235,11 @@ pub async fn catch_up(options: &Options) -> Result<Vec<Figure>, String> {
     daemon.stop().await?;
     bed.emulator.faults().clear();
     eprintln!(
-        "decoded and shipped (target discarding) in {:.2} s ({:.0} ev/s); daemon CPU {:.2} s",
+        "decoded and shipped (target discarding) in {:.2} s ({:.0} ev/s; ready after {:.2} s); \
+         daemon CPU {:.2} s",
         shipped.as_secs_f64(),
         events as f64 / shipped.as_secs_f64(),
+        ready.as_secs_f64(),
         ship_usage.cpu_seconds
     );
 
