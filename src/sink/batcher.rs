@@ -21,10 +21,10 @@
 //!   checkpoint keeps up with the source.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-
-use foldhash::fast::RandomState;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use foldhash::fast::RandomState;
 
 use crate::change::Row;
 use crate::mapper::{Op, SinkOp};

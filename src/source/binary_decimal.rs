@@ -60,7 +60,6 @@ pub fn decimal_text(bytes: &[u8], precision: u8, scale: u8) -> Result<String, St
     };
     let (int_digits, frac_digits) = digit_counts(precision, scale);
     let mut out = String::with_capacity(usize::from(precision) + 3);
-    out.push('-');
     // Integer side: the short group first, then whole groups; leading zeros are skipped.
     let mut int_started = false;
     let leading = int_digits % DIGITS_PER_GROUP;
@@ -94,8 +93,8 @@ pub fn decimal_text(bytes: &[u8], precision: u8, scale: u8) -> Result<String, St
             push_padded(&mut out, value, digits);
         }
     }
-    if !(negative && non_zero) {
-        out.remove(0);
+    if negative && non_zero {
+        out.insert(0, '-');
     }
     Ok(out)
 }
@@ -163,20 +162,17 @@ mod tests {
         let (int_digits, frac_digits) = digit_counts(precision, scale);
         let int_text = format!("{int_part:0>int_digits$}");
         let frac_text = format!("{frac_part:0<frac_digits$}");
-        let mut groups: Vec<&str> = Vec::new();
+        // The integer side's short group in front, then whole groups on both sides (the
+        // fraction's short group is its last chunk).
         let leading = int_digits % DIGITS_PER_GROUP;
-        groups.push(&int_text[..leading]);
-        groups.extend(
-            int_text.as_bytes()[leading..]
-                .chunks(DIGITS_PER_GROUP)
-                .map(|c| std::str::from_utf8(c).unwrap()),
-        );
-        groups.extend(
-            frac_text
-                .as_bytes()
-                .chunks(DIGITS_PER_GROUP)
-                .map(|c| std::str::from_utf8(c).unwrap()),
-        );
+        let mut groups = vec![&int_text[..leading]];
+        for side in [&int_text[leading..], frac_text.as_str()] {
+            groups.extend(
+                side.as_bytes()
+                    .chunks(DIGITS_PER_GROUP)
+                    .map(|c| std::str::from_utf8(c).unwrap()),
+            );
+        }
         let mut bytes = Vec::new();
         for group in groups {
             let size = BYTES_FOR_DIGITS[group.len()];

@@ -4,7 +4,8 @@
 //! description for every row, which cost about a fifth of the daemon's CPU in the catch-up
 //! benchmark. Here the column types and metadata are read once per event, and each cell is parsed
 //! with `mysql_common`'s own value parser (`BinlogValue`) straight into [`decode::binlog_value`],
-//! borrowing from the event instead of copying every value first.
+//! borrowing from the event instead of copying every value first. DECIMAL cells are read by
+//! [`binary_decimal`] instead, straight into their text.
 //!
 //! Invariants: the wire format is the one `mysql_common` parses (per row: the before image if the
 //! event has one, then the after image; each image is a null bitmap over its present columns,
