@@ -447,7 +447,7 @@ async fn run_once(
             }
             // 3. Flush timer.
             _ = sleep_until(deadline), if deadline.is_some() => {
-                batcher.tick(Instant::now(), &mut emitted);
+                batcher.tick(Instant::now(), event_rx.is_empty(), &mut emitted);
             }
             // 4. Source events.
             event = event_rx.recv() => {

@@ -5,6 +5,11 @@
 //!   **compacted by key** (last operation wins), so a key appears at most once per load.
 //! - [`Batcher::commit`] marks a transaction boundary with the position just after it.
 //! - [`Batcher::tick`] lets time-based flushes happen while the source is quiet.
+//! - **End of a backlog:** when rows were cut by size recently (the pipeline is catching up, so
+//!   loads are size-bound anyway) and the source then stays quiet for [`QUIET_AFTER_BACKLOG`]
+//!   with nothing waiting to be read, the remainder is cut at once instead of after
+//!   `flush_interval`. A trickle of small transactions never triggers it, so it never raises the
+//!   load rate of a quiet table (StarRocks' version count; reference "Too many versions").
 //! - [`Batcher::truncate`] orders a TRUNCATE after the table's earlier rows.
 //!
 //! Output is a sequence of [`Emitted`] items: load jobs (numbered in emission order) and
@@ -109,6 +114,10 @@ type SpareIndex = (HashMap<Vec<u8>, usize, RandomState>, usize);
 /// Emptied indexes kept at most (one per table being written is the usual need).
 const MAX_SPARE_INDEXES: usize = 4;
 
+/// How long the source must stay quiet after a backlog before the remainder is cut (module docs).
+/// Within a backlog events arrive microseconds apart.
+pub const QUIET_AFTER_BACKLOG: Duration = Duration::from_millis(20);
+
 impl TableBuffer {
     /// A buffer reusing `spare`'s index (emptied) and sized like its batch, so that neither the
     /// index nor the rows grow step by step again (rehashing and copying) in every batch.
@@ -137,6 +146,12 @@ pub struct Batcher {
     in_transaction: bool,
     /// Indexes of sealed buffers, emptied, for the next buffers.
     spare_indexes: Vec<SpareIndex>,
+    /// A buffer was cut by size in this epoch (since the last full seal) or the one before:
+    /// the source is delivering a backlog.
+    size_cut_this_epoch: bool,
+    size_cut_last_epoch: bool,
+    /// When the source last delivered something (a row, a boundary) or was last seen busy.
+    last_input_at: Option<Instant>,
 }
 
 impl Batcher {
@@ -150,6 +165,9 @@ impl Batcher {
             pending_boundary: None,
             in_transaction: false,
             spare_indexes: Vec::new(),
+            size_cut_this_epoch: false,
+            size_cut_last_epoch: false,
+            last_input_at: None,
         }
     }
 
@@ -174,6 +192,7 @@ impl Batcher {
     ) {
         self.in_transaction = true;
         self.oldest_row_at.get_or_insert(now);
+        self.last_input_at = Some(now);
         let needs_new_buffer = match self.buffers.get(target) {
             Some(buffer) => !Arc::ptr_eq(&buffer.columns, columns) && buffer.columns != *columns,
             None => true,
@@ -203,6 +222,7 @@ impl Batcher {
         }
         if buffer.rows.len() >= self.limits.max_rows || buffer.approx_bytes >= self.limits.max_bytes
         {
+            self.size_cut_this_epoch = true;
             self.seal_table(target, out);
         }
     }
@@ -211,6 +231,7 @@ impl Batcher {
     pub fn commit(&mut self, position: Position, now: Instant, out: &mut Vec<Emitted>) {
         self.in_transaction = false;
         self.pending_boundary = Some(position);
+        self.last_input_at = Some(now);
         if self.buffers.is_empty() || self.flush_due(now) {
             self.seal_all(out);
         }
@@ -224,10 +245,23 @@ impl Batcher {
         }
     }
 
-    /// Time passed with no event: cut at the last boundary if the flush interval elapsed.
-    pub fn tick(&mut self, now: Instant, out: &mut Vec<Emitted>) {
-        if !self.in_transaction && self.flush_due(now) {
+    /// Time passed with no event: cut at the last boundary if the flush interval elapsed, or if
+    /// a backlog ended (module docs). `source_quiet`: nothing is waiting to be read; when it is
+    /// false the source is still busy and the quiet period starts again from `now`.
+    pub fn tick(&mut self, now: Instant, source_quiet: bool, out: &mut Vec<Emitted>) {
+        if self.in_transaction {
+            return;
+        }
+        if self.flush_due(now) {
             self.seal_all(out);
+        } else if self.backlog_quiet_due(now) {
+            if source_quiet {
+                self.seal_all(out);
+                // The backlog is delivered: what follows is treated as live traffic again.
+                self.size_cut_last_epoch = false;
+            } else {
+                self.last_input_at = Some(now);
+            }
         }
     }
 
@@ -262,12 +296,29 @@ impl Batcher {
         if self.in_transaction {
             return None;
         }
-        self.oldest_row_at.map(|t| t + self.limits.flush_interval)
+        let by_interval = self.oldest_row_at.map(|t| t + self.limits.flush_interval)?;
+        Some(match self.backlog_quiet_at() {
+            Some(quiet) => quiet.min(by_interval),
+            None => by_interval,
+        })
     }
 
     fn flush_due(&self, now: Instant) -> bool {
         self.oldest_row_at
             .is_some_and(|t| now >= t + self.limits.flush_interval)
+    }
+
+    /// When the end of a backlog would be recognised, if rows are buffered after one.
+    fn backlog_quiet_at(&self) -> Option<Instant> {
+        let backlog = self.size_cut_this_epoch || self.size_cut_last_epoch;
+        if !backlog || self.buffers.is_empty() {
+            return None;
+        }
+        self.last_input_at.map(|t| t + QUIET_AFTER_BACKLOG)
+    }
+
+    fn backlog_quiet_due(&self, now: Instant) -> bool {
+        self.backlog_quiet_at().is_some_and(|at| now >= at)
     }
 
     fn take_job_id(&mut self) -> u64 {
@@ -307,6 +358,7 @@ impl Batcher {
             self.seal_table(&target, out);
         }
         self.oldest_row_at = None;
+        self.size_cut_last_epoch = std::mem::take(&mut self.size_cut_this_epoch);
         if let Some(position) = self.pending_boundary.take() {
             out.push(Emitted::Checkpoint {
                 position,
@@ -439,7 +491,7 @@ mod tests {
         b.add(&t, &cols(), op(2, "b", Op::Delete), now, &mut out);
         b.commit(pos(10), now, &mut out);
         assert!(out.is_empty(), "not due yet");
-        b.tick(now + Duration::from_secs(2), &mut out);
+        b.tick(now + Duration::from_secs(2), true, &mut out);
         let j = jobs(&out);
         assert_eq!(j.len(), 1);
         assert_eq!(
@@ -504,13 +556,70 @@ mod tests {
         out.clear();
         b.add(&t, &cols(), op(1, "a", Op::Upsert), now, &mut out);
         assert_eq!(b.flush_deadline(), None, "no timer inside a transaction");
-        b.tick(now + Duration::from_secs(5), &mut out);
+        b.tick(now + Duration::from_secs(5), true, &mut out);
         assert!(
             out.is_empty(),
             "inside a transaction nothing is cut by time"
         );
         b.commit(pos(2), now + Duration::from_secs(5), &mut out);
         assert_eq!(jobs(&out).len(), 1);
+    }
+
+    #[test]
+    fn a_backlog_remainder_is_cut_once_the_source_is_quiet() {
+        let t = TableId::new("d", "t");
+        let mut b = Batcher::new(limits(3), 0);
+        let now = Instant::now();
+        let mut out = Vec::new();
+        for k in 0..4 {
+            b.add(&t, &cols(), op(k, "x", Op::Upsert), now, &mut out);
+        }
+        b.commit(pos(10), now, &mut out);
+        assert_eq!(jobs(&out).len(), 1, "cut by size; one row left");
+        out.clear();
+        let quiet = now + QUIET_AFTER_BACKLOG;
+        assert_eq!(b.flush_deadline(), Some(quiet));
+        // Events are still waiting: no cut, and the quiet period starts again.
+        b.tick(quiet, false, &mut out);
+        assert!(out.is_empty());
+        assert_eq!(b.flush_deadline(), Some(quiet + QUIET_AFTER_BACKLOG));
+        b.tick(quiet + QUIET_AFTER_BACKLOG, true, &mut out);
+        assert_eq!(jobs(&out).len(), 1);
+        assert_eq!(
+            out.last(),
+            Some(&Emitted::Checkpoint {
+                position: pos(10),
+                jobs_before: 2
+            })
+        );
+        // After the backlog, a trickle waits for the flush interval again.
+        out.clear();
+        let later = quiet + Duration::from_secs(1);
+        b.add(&t, &cols(), op(9, "y", Op::Upsert), later, &mut out);
+        b.commit(pos(11), later, &mut out);
+        assert_eq!(
+            b.flush_deadline(),
+            Some(later + Duration::from_secs(1)),
+            "no size cut since: the flush interval applies"
+        );
+        b.tick(later + QUIET_AFTER_BACKLOG, true, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_trickle_is_never_cut_before_the_flush_interval() {
+        let t = TableId::new("d", "t");
+        let mut b = Batcher::new(limits(100), 0);
+        let now = Instant::now();
+        let mut out = Vec::new();
+        b.add(&t, &cols(), op(1, "a", Op::Upsert), now, &mut out);
+        b.commit(pos(1), now, &mut out);
+        assert_eq!(b.flush_deadline(), Some(now + Duration::from_secs(1)));
+        b.tick(now + Duration::from_millis(500), true, &mut out);
+        assert!(
+            out.is_empty(),
+            "quiet, but no backlog: wait for the interval"
+        );
     }
 
     #[test]

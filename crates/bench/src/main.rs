@@ -3,14 +3,16 @@
 //!
 //! ```text
 //! bench <catch-up|snapshot|lag|big-transaction|all> [--flavor mariadb|mysql] [--scale F]
-//!       [--write-results]
+//!       [--write-results] [--hold]
 //! ```
 //!
 //! Every scenario starts its own source server (real MariaDB 10.11 or MySQL 9.7, via the test
 //! bed) and an in-process StarRocks emulator, generates its data, runs the release build of the
 //! daemon (`mysql2starrocks` beside this binary) as a child process, and samples the child's CPU
 //! time and peak RSS from `/proc`. `--scale` multiplies the data sizes (1.0 = the sizes the
-//! README quotes). `--write-results` also writes `bench/results/<date>-<host>.md`.
+//! README quotes). `--write-results` also writes `bench/results/<date>-<host>.md`. `--hold` (for
+//! profiling by hand) makes catch-up stop after writing its binlog: it prints how to replay it
+//! with the daemon and keeps the servers up until a line arrives on stdin.
 
 mod baselines;
 mod bed;
@@ -27,7 +29,7 @@ use report::Figure;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str = "usage: bench <catch-up|snapshot|lag|big-transaction|all> \
-                     [--flavor mariadb|mysql] [--scale F] [--write-results]";
+                     [--flavor mariadb|mysql] [--scale F] [--write-results] [--hold]";
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -36,6 +38,7 @@ pub struct Options {
     pub flavor: testbed::Flavor,
     pub scale: f64,
     pub write_results: bool,
+    pub hold: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -44,6 +47,7 @@ fn parse_args() -> Result<Options, String> {
     let mut flavor = testbed::Flavor::MariaDb;
     let mut scale = 1.0;
     let mut write_results = false;
+    let mut hold = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--flavor" => {
@@ -65,6 +69,7 @@ fn parse_args() -> Result<Options, String> {
                     .ok_or("--scale: expected a positive number")?;
             }
             "--write-results" => write_results = true,
+            "--hold" => hold = true,
             "all" => scenarios
                 .extend(["catch-up", "snapshot", "lag", "big-transaction"].map(String::from)),
             "catch-up" | "snapshot" | "lag" | "big-transaction" => scenarios.push(arg),
@@ -80,6 +85,7 @@ fn parse_args() -> Result<Options, String> {
         flavor,
         scale,
         write_results,
+        hold,
     })
 }
 

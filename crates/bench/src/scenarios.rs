@@ -179,6 +179,10 @@ pub async fn catch_up(options: &Options) -> Result<Vec<Figure>, String> {
         generated.elapsed().as_secs_f64()
     );
 
+    if options.hold {
+        return hold_for_profiling(&bed, &config, &state_at_start, &end_file, end_pos).await;
+    }
+
     // The emulator runs in this process: its share of the machine, for the progress line.
     let me = std::process::id();
     let emulator_before = (
@@ -302,6 +306,37 @@ pub async fn catch_up(options: &Options) -> Result<Vec<Figure>, String> {
             higher_is_better: false,
         },
     ])
+}
+
+/// `--hold`: prints how to replay the catch-up binlog by hand (under a profiler, say) and keeps
+/// the servers up until a line arrives on stdin. Measures nothing.
+async fn hold_for_profiling(
+    bed: &BenchBed,
+    config: &std::path::Path,
+    state_at_start: &std::path::Path,
+    end_file: &str,
+    end_pos: u64,
+) -> Result<Vec<Figure>, String> {
+    let state = bed.dir.path().join("state");
+    eprintln!(
+        "holding. To replay from the start: rm -rf {state} && cp -r {start} {state} && \\\n  \
+         {daemon} run --config {config}\n\
+         The replay is done when the checkpoint reaches {end_file}:{end_pos}. To make the target \
+         discard loads: curl -X POST http://{fe}/_emulator/faults \
+         -d '{{\"kind\":\"discard\",\"times\":0}}'\n\
+         Press Enter to stop the servers.",
+        state = state.display(),
+        start = state_at_start.display(),
+        daemon = crate::daemon::daemon_binary()?.display(),
+        config = config.display(),
+        fe = bed.emulator.fe_http_addr(),
+    );
+    let mut line = String::new();
+    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    tokio::io::AsyncBufReadExt::read_line(&mut stdin, &mut line)
+        .await
+        .map_err(|e| format!("reading stdin: {e}"))?;
+    Ok(Vec::new())
 }
 
 /// Copies directory `from` (files and subdirectories) to a new directory `to`.

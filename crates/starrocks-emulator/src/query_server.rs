@@ -47,6 +47,9 @@ pub async fn run_query_server(
             Err(e) if is_per_connection_error(&e) => continue,
             Err(e) => return Err(e),
         };
+        // Why: the protocol writes a result set in several small writes; with Nagle's algorithm
+        // each reply then waits for the client's delayed ACK (about 40 ms per query).
+        let _ = stream.set_nodelay(true);
         let connection = QueryConnection::new(Arc::clone(&catalog), credentials.clone());
         tokio::spawn(async move {
             let (reader, writer) = stream.into_split();

@@ -237,6 +237,9 @@ where
                 continue;
             }
         };
+        // Why: a response's head and body may leave in separate writes; without this the body
+        // can wait for the client's delayed ACK.
+        let _ = stream.set_nodelay(true);
         let handler = handler.clone();
         connections.spawn(async move {
             let service =
