@@ -16,6 +16,8 @@
 
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use crate::change::{Row, RowChange};
 use crate::error::{Error, Result};
 use crate::schema::{TableId, TableSchema};
@@ -23,12 +25,17 @@ use crate::value::Value;
 
 pub use crate::sink::Op;
 
+/// Encoded key bytes (see [`key_bytes`]). Keys of up to 24 bytes (one or two integer columns, a
+/// short string) are kept inline: no allocation per row, and the batcher's key index compares
+/// them without following a pointer.
+pub type KeyBytes = SmallVec<[u8; 24]>;
+
 /// One target row operation: values aligned with its projection's `columns`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SinkOp {
     pub op: Op,
     /// Encoded key (see [`key_bytes`]); compaction in the batcher is by these bytes.
-    pub key: Vec<u8>,
+    pub key: KeyBytes,
     pub values: Row,
 }
 
@@ -153,7 +160,7 @@ fn project(
     schema: &TableSchema,
     projection: &Projection,
     op: Op,
-    key: Vec<u8>,
+    key: KeyBytes,
     row: Row,
 ) -> Result<SinkOp> {
     if row.len() != schema.columns.len() {
@@ -183,26 +190,20 @@ fn project(
     Ok(SinkOp { op, key, values })
 }
 
-fn key_of(schema: &TableSchema, row: &Row) -> Result<Vec<u8>> {
-    let mut values = Vec::with_capacity(schema.key.len());
-    for &i in &schema.key {
-        match row.get(i) {
-            Some(v) => values.push(v),
-            None => {
-                return Err(Error::definite(format!(
-                    "row of {} lacks key column #{i}",
-                    schema.id
-                )))
-            }
-        }
+fn key_of(schema: &TableSchema, row: &Row) -> Result<KeyBytes> {
+    if let Some(&missing) = schema.key.iter().find(|&&i| i >= row.len()) {
+        return Err(Error::definite(format!(
+            "row of {} lacks key column #{missing}",
+            schema.id
+        )));
     }
-    Ok(key_bytes(values))
+    Ok(key_bytes(schema.key.iter().map(|&i| &row[i])))
 }
 
 /// Encodes key values into bytes that are equal exactly when the values are equal byte for byte
 /// (type-tagged, length-prefixed). Used for compaction and key-change detection.
-pub fn key_bytes<'a>(values: impl IntoIterator<Item = &'a Value>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16);
+pub fn key_bytes<'a>(values: impl IntoIterator<Item = &'a Value>) -> KeyBytes {
+    let mut out = KeyBytes::new();
     for value in values {
         match value {
             Value::Null => out.push(0),
@@ -279,7 +280,7 @@ pub fn key_bytes<'a>(values: impl IntoIterator<Item = &'a Value>) -> Vec<u8> {
     out
 }
 
-fn push_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+fn push_bytes(out: &mut KeyBytes, bytes: &[u8]) {
     // Length prefix keeps ("ab","c") and ("a","bc") apart.
     out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
     out.extend_from_slice(bytes);

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use foldhash::fast::RandomState;
 
 use crate::change::Row;
-use crate::mapper::{Op, SinkOp};
+use crate::mapper::{KeyBytes, Op, SinkOp};
 use crate::position::Position;
 use crate::schema::TableId;
 use crate::value::Value;
@@ -103,13 +103,13 @@ struct TableBuffer {
     columns: Arc<Vec<String>>,
     /// Row index by encoded key. foldhash: SipHash cost ~3% of the daemon's CPU here, and the
     /// per-process random seed keeps crafted keys from colliding on purpose.
-    index: HashMap<Vec<u8>, usize, RandomState>,
+    index: HashMap<KeyBytes, usize, RandomState>,
     rows: Vec<(Op, Row)>,
     approx_bytes: usize,
 }
 
 /// A sealed buffer's emptied index and its row count, kept to size the next buffer.
-type SpareIndex = (HashMap<Vec<u8>, usize, RandomState>, usize);
+type SpareIndex = (HashMap<KeyBytes, usize, RandomState>, usize);
 
 /// Emptied indexes kept at most (one per table being written is the usual need).
 const MAX_SPARE_INDEXES: usize = 4;
@@ -635,7 +635,7 @@ mod tests {
             &other,
             SinkOp {
                 op: Op::Upsert,
-                key: vec![1],
+                key: smallvec::smallvec![1],
                 values: vec![Value::Int(1)],
             },
             now,
