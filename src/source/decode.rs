@@ -443,7 +443,8 @@ fn datetime(year: u16, month: u8, day: u8, hour: u8, minute: u8, second: u8, mic
     }
 }
 
-fn timestamp(seconds: i64, micros: i64) -> Value {
+/// A TIMESTAMP value from seconds since the epoch and microseconds (the zero timestamp is NULL).
+pub fn timestamp(seconds: i64, micros: i64) -> Value {
     if seconds == 0 && micros == 0 {
         Value::Null
     } else {

@@ -14,6 +14,7 @@
 //!   classification, binlog files on disk.
 
 pub mod binary_decimal;
+pub mod binary_timestamp;
 pub mod binlog;
 pub mod binlog_file;
 pub mod charset;

@@ -5,7 +5,8 @@
 //! benchmark. Here the column types and metadata are read once per event, and each cell is parsed
 //! with `mysql_common`'s own value parser (`BinlogValue`) straight into [`decode::binlog_value`],
 //! borrowing from the event instead of copying every value first. DECIMAL cells are read by
-//! [`binary_decimal`] instead, straight into their text.
+//! [`binary_decimal`] instead, straight into their text, and TIMESTAMP cells by
+//! [`binary_timestamp`].
 //!
 //! Invariants: the wire format is the one `mysql_common` parses (per row: the before image if the
 //! event has one, then the after image; each image is a null bitmap over its present columns,
@@ -21,7 +22,7 @@ use mysql_common::io::ParseBuf;
 use crate::change::{Row, RowChange};
 use crate::error::Error;
 use crate::schema::{MySqlType, TableSchema};
-use crate::source::{binary_decimal, decode};
+use crate::source::{binary_decimal, binary_timestamp, decode};
 use crate::value::Value;
 
 /// The row changes of `rows_event` (not a PARTIAL_UPDATE_ROWS event), decoded against `schema`.
@@ -121,6 +122,18 @@ fn read_image<'a>(
                 .map_err(|e| cell_error(format!("bad value: {e}")))?;
             let text = binary_decimal::decimal_text(bytes, precision, scale).map_err(cell_error)?;
             row.push(decode::decimal_value(text, scale, column).map_err(cell_error)?);
+            continue;
+        }
+        if let (ColumnType::MYSQL_TYPE_TIMESTAMP2, &[fsp], MySqlType::Timestamp { .. }) =
+            (ty, *meta, &column.ty)
+        {
+            let size = binary_timestamp::cell_size(fsp)
+                .ok_or_else(|| cell_error(format!("TIMESTAMP precision {fsp} in the TABLE_MAP")))?;
+            let bytes: &[u8] = buf
+                .parse(size)
+                .map_err(|e| cell_error(format!("bad value: {e}")))?;
+            let (seconds, micros) = binary_timestamp::read(bytes, fsp).map_err(cell_error)?;
+            row.push(decode::timestamp(seconds, micros));
             continue;
         }
         let value = buf
