@@ -25,11 +25,13 @@
 //! - An idle source (commits of unwatched tables, heartbeats) still yields candidates, so the
 //!   checkpoint keeps up with the source.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use foldhash::fast::RandomState;
+use hashbrown::HashTable;
 
 use crate::change::Row;
 use crate::mapper::{KeyBytes, Op, SinkOp};
@@ -101,15 +103,18 @@ pub enum Emitted {
 #[derive(Debug)]
 struct TableBuffer {
     columns: Arc<Vec<String>>,
-    /// Row index by encoded key. foldhash: SipHash cost ~3% of the daemon's CPU here, and the
-    /// per-process random seed keeps crafted keys from colliding on purpose.
-    index: HashMap<KeyBytes, usize, RandomState>,
+    /// Positions in `rows`, hashed by their row's key. The table holds only positions (8 bytes
+    /// each) and the keys sit in `keys`, written in order: a new key costs a probe of this small
+    /// table, not of a table of keys (cache misses were most of the batcher's time).
+    index: HashTable<usize>,
+    /// The key of each row, parallel to `rows`.
+    keys: Vec<KeyBytes>,
     rows: Vec<(Op, Row)>,
     approx_bytes: usize,
 }
 
-/// A sealed buffer's emptied index and its row count, kept to size the next buffer.
-type SpareIndex = (HashMap<KeyBytes, usize, RandomState>, usize);
+/// A sealed buffer's emptied index and key list, and its row count, kept for the next buffer.
+type SpareIndex = (HashTable<usize>, Vec<KeyBytes>, usize);
 
 /// Emptied indexes kept at most (one per table being written is the usual need).
 const MAX_SPARE_INDEXES: usize = 4;
@@ -122,10 +127,11 @@ impl TableBuffer {
     /// A buffer reusing `spare`'s index (emptied) and sized like its batch, so that neither the
     /// index nor the rows grow step by step again (rehashing and copying) in every batch.
     fn new(columns: Arc<Vec<String>>, spare: Option<SpareIndex>) -> Self {
-        let (index, rows_hint) = spare.unwrap_or_default();
+        let (index, keys, rows_hint) = spare.unwrap_or_default();
         TableBuffer {
             columns,
             index,
+            keys,
             rows: Vec::with_capacity(rows_hint),
             approx_bytes: 0,
         }
@@ -146,6 +152,9 @@ pub struct Batcher {
     in_transaction: bool,
     /// Indexes of sealed buffers, emptied, for the next buffers.
     spare_indexes: Vec<SpareIndex>,
+    /// Hashes row keys for the indexes. foldhash: SipHash cost ~3% of the daemon's CPU here,
+    /// and the per-process random seed keeps crafted keys from colliding on purpose.
+    key_hasher: RandomState,
     /// A buffer was cut by size in this epoch (since the last full seal) or the one before:
     /// the source is delivering a backlog.
     size_cut_this_epoch: bool,
@@ -165,6 +174,7 @@ impl Batcher {
             pending_boundary: None,
             in_transaction: false,
             spare_indexes: Vec::new(),
+            key_hasher: RandomState::default(),
             size_cut_this_epoch: false,
             size_cut_last_epoch: false,
             last_input_at: None,
@@ -209,13 +219,19 @@ impl Batcher {
             return;
         };
         let size = approx_row_bytes(&op.values);
-        match buffer.index.get(&op.key) {
+        let hasher = &self.key_hasher;
+        let hash = hasher.hash_one(&op.key);
+        let keys = &buffer.keys;
+        match buffer.index.find(hash, |&i| keys[i] == op.key) {
             Some(&i) => {
                 let old = std::mem::replace(&mut buffer.rows[i], (op.op, op.values));
                 buffer.approx_bytes = buffer.approx_bytes + size - approx_row_bytes(&old.1);
             }
             None => {
-                buffer.index.insert(op.key, buffer.rows.len());
+                buffer
+                    .index
+                    .insert_unique(hash, buffer.rows.len(), |&i| hasher.hash_one(&keys[i]));
+                buffer.keys.push(op.key);
                 buffer.rows.push((op.op, op.values));
                 buffer.approx_bytes += size;
             }
@@ -332,9 +348,10 @@ impl Batcher {
             return;
         };
         if self.spare_indexes.len() < MAX_SPARE_INDEXES {
-            let mut index = buffer.index;
+            let (mut index, mut keys) = (buffer.index, buffer.keys);
             index.clear();
-            self.spare_indexes.push((index, buffer.rows.len()));
+            keys.clear();
+            self.spare_indexes.push((index, keys, buffer.rows.len()));
         }
         if buffer.rows.is_empty() {
             return;
