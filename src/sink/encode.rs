@@ -401,7 +401,9 @@ impl Encoder {
     }
 
     /// Encodes `rows` (each aligned with `columns`, the target columns in send order) for
-    /// `table`. `rows` is iterated twice (a cheap scan choosing the format, then the writing).
+    /// `table`. Each row is checked, while it is in the cache, for a value the configured format
+    /// cannot carry; only a batch that holds one is scanned whole to pick the format
+    /// ([`Encoder::choose_format`]) and written again.
     pub fn encode<'a, I>(
         &self,
         table: &TableId,
@@ -412,7 +414,34 @@ impl Encoder {
         I: IntoIterator<Item = (Op, &'a [Value])> + Clone,
     {
         let kinds: Vec<ColumnKind> = columns.iter().map(|c| column_kind(&c.data_type)).collect();
+        let configured = self.format.format;
+        if let Some(body) =
+            self.write_body(table, columns, &kinds, configured, rows.clone(), true)?
+        {
+            return Ok(body);
+        }
         let format = self.choose_format(table, columns, &kinds, rows.clone())?;
+        self.write_body(table, columns, &kinds, format, rows, false)?
+            .ok_or_else(|| {
+                Error::definite(format!("{table}: no load format can carry the batch"))
+                    .with_hint("this is a bug in mysql2starrocks; please report it")
+            })
+    }
+
+    /// Writes the body in `format`. With `stop_at_blocker`, returns `None` at the first row
+    /// holding a value `format` cannot carry.
+    fn write_body<'a, I>(
+        &self,
+        table: &TableId,
+        columns: &[TargetColumn],
+        kinds: &[ColumnKind],
+        format: BodyFormat,
+        rows: I,
+        stop_at_blocker: bool,
+    ) -> Result<Option<EncodedBody>, Error>
+    where
+        I: IntoIterator<Item = (Op, &'a [Value])>,
+    {
         let mut body = Vec::new();
         let mut row_count = 0usize;
         if format == BodyFormat::Json {
@@ -428,15 +457,18 @@ impl Encoder {
                 ))
                 .with_hint("this is a bug in mysql2starrocks; please report it"));
             }
+            if stop_at_blocker && blocks(format, values, kinds) {
+                return Ok(None);
+            }
             match format {
                 BodyFormat::Csv => {
-                    self.write_csv_row(&mut body, table, columns, &kinds, op, values)?
+                    self.write_csv_row(&mut body, table, columns, kinds, op, values)?
                 }
                 BodyFormat::Json => {
                     if row_count > 0 {
                         body.push(b',');
                     }
-                    self.write_json_row(&mut body, table, columns, &kinds, op, values)?;
+                    self.write_json_row(&mut body, table, columns, kinds, op, values)?;
                 }
             }
             row_count += 1;
@@ -455,13 +487,13 @@ impl Encoder {
         let uncompressed_len = body.len();
         let bytes = compress(body, self.format.compression)
             .map_err(|e| Error::definite(format!("{table}: compressing the load body: {e}")))?;
-        Ok(EncodedBody {
+        Ok(Some(EncodedBody {
             bytes,
             headers: self.headers(columns, format),
             row_count,
             format,
             uncompressed_len,
-        })
+        }))
     }
 
     /// Picks the configured format unless the batch holds a value only the other can carry.
@@ -819,6 +851,15 @@ fn cell_error(table: &TableId, column: &TargetColumn, reason: String) -> Error {
         column.name
     ))
     .with_hint("check the target column type and the value contract in the README")
+}
+
+/// Whether `values` hold a value `format` cannot carry.
+fn blocks(format: BodyFormat, values: &[Value], kinds: &[ColumnKind]) -> bool {
+    let mut cells = values.iter().zip(kinds);
+    match format {
+        BodyFormat::Csv => cells.any(|(value, kind)| renders_as_null_marker(value, *kind)),
+        BodyFormat::Json => cells.any(|(value, kind)| is_non_utf8_binary(value, *kind)),
+    }
 }
 
 /// Whether the value would be the text `\N` in CSV, which StarRocks reads as NULL.

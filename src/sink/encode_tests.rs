@@ -388,6 +388,23 @@ fn null_empty_and_backslash_n_text() {
         json_stored(&body.bytes, &columns),
         vec![(vec![Some(b"\\N".to_vec()), None], 0)]
     );
+    // Also when that row comes after rows already written as CSV: the whole batch is rewritten.
+    let rows = vec![
+        (Op::Upsert, vec![Value::Text("a".into()), Value::Null]),
+        (Op::Delete, vec![Value::Text("b".into()), Value::Null]),
+        (Op::Upsert, vec![Value::Null, Value::Text("\\N".into())]),
+    ];
+    let body = encode(&encoder, &columns, &rows);
+    assert_eq!(body.format, BodyFormat::Json);
+    assert_eq!(body.row_count, 3);
+    assert_eq!(
+        json_stored(&body.bytes, &columns),
+        vec![
+            (vec![Some(b"a".to_vec()), None], 0),
+            (vec![Some(b"b".to_vec()), None], 1),
+            (vec![None, Some(b"\\N".to_vec())], 0),
+        ]
+    );
 }
 
 #[test]
