@@ -583,8 +583,10 @@ async fn read_chunk(
     let sql = query
         .sql()
         .map_err(|reason| Error::definite(format!("snapshot of {}: {reason}", schema.id)))?;
+    // The binary protocol (a prepared statement): numbers, dates and times arrive as values,
+    // not as text to allocate and parse per cell.
     let rows: Vec<mysql_async::Row> = conn
-        .query(&sql)
+        .exec(&sql, ())
         .await
         .map_err(|e| classify(e).context(format!("reading a snapshot chunk of {}", schema.id)))?;
     let last_key = match rows.last() {
@@ -593,14 +595,13 @@ async fn read_chunk(
             schema
                 .key
                 .iter()
-                .map(|&i| match last.as_ref(i) {
-                    Some(MyValue::Bytes(bytes)) => Ok(bytes.clone()),
-                    Some(MyValue::Int(v)) => Ok(v.to_string().into_bytes()),
-                    Some(MyValue::UInt(v)) => Ok(v.to_string().into_bytes()),
-                    _ => Err(Error::definite(format!(
-                        "snapshot of {}: key column {} is NULL or not text",
-                        schema.id, schema.columns[i].name
-                    ))),
+                .map(|&i| {
+                    last.as_ref(i).and_then(key_text).ok_or_else(|| {
+                        Error::definite(format!(
+                            "snapshot of {}: key column {} is NULL or of an unexpected type",
+                            schema.id, schema.columns[i].name
+                        ))
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?,
         ),
@@ -610,6 +611,28 @@ async fn read_chunk(
         .map(|row| decode_result_row(row, schema))
         .collect::<Result<Vec<_>>>()?;
     Ok(Chunk { rows, last_key })
+}
+
+/// A key value as the text the server prints for it (what [`chunk_query::key_literal`] takes
+/// back); `None` for NULL.
+fn key_text(value: &MyValue) -> Option<Vec<u8>> {
+    let text = match value {
+        MyValue::NULL => return None,
+        MyValue::Bytes(bytes) => return Some(bytes.clone()),
+        MyValue::Int(v) => v.to_string(),
+        MyValue::UInt(v) => v.to_string(),
+        MyValue::Float(v) => v.to_string(),
+        MyValue::Double(v) => v.to_string(),
+        MyValue::Date(year, month, day, hour, minute, second, micro) => {
+            format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}.{micro:06}")
+        }
+        MyValue::Time(negative, days, hours, minutes, seconds, micro) => format!(
+            "{}{}:{minutes:02}:{seconds:02}.{micro:06}",
+            if *negative { "-" } else { "" },
+            days * 24 + u32::from(*hours)
+        ),
+    };
+    Some(text.into_bytes())
 }
 
 /// Maps a chunk's rows to upserts and loads them, cut by the batch limits.
