@@ -730,3 +730,61 @@ impl Drop for AbortAll {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{ColumnSchema, MySqlType};
+
+    fn column(ty: MySqlType) -> ColumnSchema {
+        ColumnSchema {
+            name: "k".into(),
+            ty,
+            unsigned: false,
+            nullable: false,
+            charset: None,
+        }
+    }
+
+    /// Binary-protocol key values print as the text the server would, and make valid literals.
+    #[test]
+    fn key_values_print_as_server_text() {
+        let cases = [
+            (MyValue::Int(-5), MySqlType::BigInt, "-5", "-5"),
+            (MyValue::UInt(7), MySqlType::Int, "7", "7"),
+            (
+                MyValue::Date(2024, 2, 29, 23, 5, 9, 120),
+                MySqlType::DateTime { fsp: 6 },
+                "2024-02-29 23:05:09.000120",
+                "'2024-02-29 23:05:09.000120'",
+            ),
+            (
+                MyValue::Date(2024, 2, 29, 0, 0, 0, 0),
+                MySqlType::Date,
+                "2024-02-29 00:00:00.000000",
+                "'2024-02-29 00:00:00.000000'",
+            ),
+            (
+                MyValue::Time(true, 1, 2, 3, 4, 5),
+                MySqlType::Time { fsp: 6 },
+                "-26:03:04.000005",
+                "'-26:03:04.000005'",
+            ),
+            (
+                MyValue::Bytes(b"abc".to_vec()),
+                MySqlType::VarChar { length: 10 },
+                "abc",
+                "_utf8mb4 X'616263'",
+            ),
+        ];
+        for (value, ty, text, literal) in cases {
+            let raw = key_text(&value).expect("not NULL");
+            assert_eq!(String::from_utf8_lossy(&raw), text);
+            assert_eq!(
+                chunk_query::key_literal(&column(ty), &raw).as_deref(),
+                Ok(literal)
+            );
+        }
+        assert_eq!(key_text(&MyValue::NULL), None);
+    }
+}
