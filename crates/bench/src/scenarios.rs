@@ -223,32 +223,51 @@ pub async fn catch_up(options: &Options) -> Result<Vec<Figure>, String> {
 
     // The same events again from the same checkpoint, to a target that reads every body and
     // answers at once without parsing or storing it: the daemon's own decode-and-ship rate,
-    // without the emulator's share of this machine.
-    std::fs::remove_dir_all(&state).map_err(|e| format!("removing {}: {e}", state.display()))?;
-    copy_dir(&state_at_start, &state)?;
+    // without the emulator's share of this machine. This VM's speed drifts by tens of percent
+    // within a minute, so these runs alternate with the decoder baseline, and each side keeps
+    // its fastest run: both then saw the same stretch of time.
     bed.emulator
         .faults()
         .add(FaultRule::once(FaultAction::Discard).times(0));
-    let mut daemon = DaemonProcess::spawn(&config, &admin)?;
-    daemon.wait_ready(Duration::from_secs(60)).await?;
-    let ready = daemon.started.elapsed();
-    let shipped = daemon
-        .wait_checkpoint(&end_file, end_pos, Duration::from_secs(3600))
-        .await?;
-    let ship_usage = daemon.usage()?;
-    daemon.stop().await?;
+    let mut shipped: Option<Duration> = None;
+    let mut decode: Result<Duration, String> = Err("not run".into());
+    for round in 1..=PAIRED_ROUNDS {
+        let run =
+            ship_to_discarding_target(&bed, &config, &admin, &state_at_start, &end_file, end_pos)
+                .await;
+        let (took, ready, cpu) = match run {
+            Ok(run) => run,
+            Err(error) => {
+                bed.emulator.faults().clear();
+                return Err(error);
+            }
+        };
+        eprintln!(
+            "decoded and shipped (target discarding), round {round}: {:.2} s ({:.0} ev/s; \
+             ready after {:.2} s); daemon CPU {cpu:.2} s",
+            took.as_secs_f64(),
+            events as f64 / took.as_secs_f64(),
+            ready.as_secs_f64(),
+        );
+        shipped = Some(shipped.map_or(took, |best| best.min(took)));
+        eprintln!("baseline: binlog decoder, round {round}");
+        let this = baselines::binlog_decode(&bed, &start_file, start_pos).await;
+        if let Ok(took) = &this {
+            eprintln!(
+                "  decoded in {:.2} s ({:.0} ev/s)",
+                took.as_secs_f64(),
+                events as f64 / took.as_secs_f64()
+            );
+        }
+        decode = match (decode, this) {
+            (Ok(best), Ok(this)) => Ok(best.min(this)),
+            (_, Ok(this)) => Ok(this),
+            (best, Err(error)) => best.or(Err(error)),
+        };
+    }
     bed.emulator.faults().clear();
-    eprintln!(
-        "decoded and shipped (target discarding) in {:.2} s ({:.0} ev/s; ready after {:.2} s); \
-         daemon CPU {:.2} s",
-        shipped.as_secs_f64(),
-        events as f64 / shipped.as_secs_f64(),
-        ready.as_secs_f64(),
-        ship_usage.cpu_seconds
-    );
+    let shipped = shipped.ok_or("no decode-and-ship run")?;
 
-    eprintln!("baseline: binlog decoder");
-    let decode = baselines::binlog_decode(&bed, &start_file, start_pos).await;
     eprintln!("baseline: Python mysql-replication");
     let python = baselines::python_replication(&bed, &start_file, start_pos, events).await;
     let rate = |d: Duration| events as f64 / d.as_secs_f64();
@@ -256,7 +275,8 @@ pub async fn catch_up(options: &Options) -> Result<Vec<Figure>, String> {
         testbed::Flavor::MariaDb => "mariadb-binlog",
         testbed::Flavor::MySql => "mysqlbinlog",
     };
-    let (decode_rate, decode_name) = name_result(decode.map(rate), decoder_name);
+    let decoder_name = format!("{decoder_name} (fastest of {PAIRED_ROUNDS})");
+    let (decode_rate, decode_name) = name_result(decode.map(rate), &decoder_name);
     let (python_rate, python_name) = name_result(python.map(rate), "python-mysql-replication");
     let ours = rate(elapsed);
     Ok(vec![
@@ -306,6 +326,33 @@ pub async fn catch_up(options: &Options) -> Result<Vec<Figure>, String> {
             higher_is_better: false,
         },
     ])
+}
+
+/// Decode-and-ship runs and decoder-baseline runs, alternated (see `catch_up`).
+const PAIRED_ROUNDS: u32 = 3;
+
+/// Replays the catch-up binlog from the start checkpoint (a target armed to discard): the time
+/// until the checkpoint reaches the end, the time to ready, and the daemon's CPU seconds.
+async fn ship_to_discarding_target(
+    bed: &BenchBed,
+    config: &std::path::Path,
+    admin: &str,
+    state_at_start: &std::path::Path,
+    end_file: &str,
+    end_pos: u64,
+) -> Result<(Duration, Duration, f64), String> {
+    let state = bed.dir.path().join("state");
+    std::fs::remove_dir_all(&state).map_err(|e| format!("removing {}: {e}", state.display()))?;
+    copy_dir(state_at_start, &state)?;
+    let mut daemon = DaemonProcess::spawn(config, admin)?;
+    daemon.wait_ready(Duration::from_secs(60)).await?;
+    let ready = daemon.started.elapsed();
+    let took = daemon
+        .wait_checkpoint(end_file, end_pos, Duration::from_secs(3600))
+        .await?;
+    let usage = daemon.usage()?;
+    daemon.stop().await?;
+    Ok((took, ready, usage.cpu_seconds))
 }
 
 /// `--hold`: prints how to replay the catch-up binlog by hand (under a profiler, say) and keeps
