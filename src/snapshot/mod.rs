@@ -19,6 +19,10 @@
 //! - Memory is bounded by `parallelism × 2 × chunk_rows` rows (each reader holds the chunk being
 //!   loaded and the one being read).
 //! - Shutdown stops the readers at once; nothing half-saved can exist (see above).
+//! - Chunks are read through the binary protocol (each chunk query is a prepared statement), so
+//!   cells arrive as values; a chunk's last key is printed back to the server's text form
+//!   ([`chunk_query::key_literal`] turns it into the next chunk's condition and the saved key
+//!   keeps that text form across restarts).
 
 pub mod chunk_query;
 pub mod split_plan;
