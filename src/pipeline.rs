@@ -280,10 +280,13 @@ async fn run_once(
     }
 
     let retry_metrics = metrics.clone();
+    let retry_status = Arc::clone(status);
     let client = Arc::new(
         StreamLoadClient::new(stream_load_settings(&config.target))?.with_retry_observer(Arc::new(
             move |db: &str, table: &str| {
-                retry_metrics.load_retry(&TableId::new(db, table));
+                let target = TableId::new(db, table);
+                retry_metrics.load_retry(&target);
+                retry_status.load_failed_into(&target);
             },
         )),
     );
@@ -665,7 +668,13 @@ fn handle_result(
     status: &PipelineStatus,
     metrics: &Metrics,
 ) -> Result<()> {
-    let rows = result.outcome?;
+    let rows = match result.outcome {
+        Ok(rows) => rows,
+        Err(error) => {
+            status.load_failed_into(&result.target);
+            return Err(error);
+        }
+    };
     tracker.job_done(result.id);
     status.rows_loaded_into(&result.target, rows);
     status.record_progress();

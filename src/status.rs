@@ -116,7 +116,9 @@ pub struct TableStatus {
     /// Snapshot copy rate in this run (rows per second).
     #[serde(default)]
     pub rows_per_second: u64,
-    /// Loads that failed (retried or not).
+    /// Load attempts into the target table that failed: each attempt that was retried, and a
+    /// load that failed for good (when several source tables share a target, each shows the
+    /// target's count).
     pub load_failures: u64,
 }
 
@@ -266,6 +268,17 @@ impl PipelineStatus {
         for status in inner.tables.values_mut() {
             if status.target == target {
                 status.rows_loaded += rows;
+            }
+        }
+    }
+
+    /// A load attempt into `target` failed (counted for every source table routed there).
+    pub fn load_failed_into(&self, target: &TableId) {
+        let target = target.to_string();
+        let mut inner = self.lock();
+        for status in inner.tables.values_mut() {
+            if status.target == target {
+                status.load_failures += 1;
             }
         }
     }

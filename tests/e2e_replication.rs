@@ -123,6 +123,22 @@ async fn survives_target_faults(flavor: Flavor) {
             .metric_total("mysql2starrocks_load_retries_total", "")
             .await
     );
+    // `/status` counts the failed attempts per table too.
+    let status = daemon.status().await;
+    let failures: u64 = status["tables"]
+        .as_object()
+        .map(|tables| {
+            tables
+                .values()
+                .filter_map(|t| t["load_failures"].as_u64())
+                .sum()
+        })
+        .unwrap_or(0);
+    assert!(
+        failures >= failed.len() as u64,
+        "{failures} load failures in /status, {} failed attempts: {status}",
+        failed.len()
+    );
     for f in failed {
         assert!(
             loads.iter().any(|l| l.label == f.label && l.seq > f.seq),
