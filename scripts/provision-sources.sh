@@ -13,7 +13,7 @@
 #     archive cache under $CACHE/mysql-9.7/apt; the host's apt state is never touched), unpacked
 #     with `dpkg-deb -x` into $CACHE/mysql-9.7/root and run through that root's own dynamic
 #     loader (`ld-linux-*.so --library-path ROOT/usr/lib/<triplet> ...`). Wrappers for
-#     mysqld, mysql, mysqladmin and mysqlbinlog are written to $CACHE/mysql-9.7/bin.
+#     mysqld, mysql, mysqladmin, mysqlbinlog and mysqldump are written to $CACHE/mysql-9.7/bin.
 #   * Initialised data-directory templates $CACHE/templates/mariadb and $CACHE/templates/mysql,
 #     already containing the users every test server has:
 #       admin / admin-pw  ALL PRIVILEGES (WITH GRANT OPTION), host '%'
@@ -39,6 +39,8 @@ MARKER="$CACHE/provisioned-v1"
 MYSQL_DIR="$CACHE/mysql-9.7"
 MYSQL_ROOT="$MYSQL_DIR/root"
 TEMPLATES="$CACHE/templates"
+# Wrappers written to $MYSQL_DIR/bin (section 2's loop); `verify` checks they exist.
+MYSQL_WRAPPERS="mysqld mysql mysqladmin mysqlbinlog mysqldump"
 WANT_MYSQL_SERIES="9.7"
 ADMIN_USER=admin ADMIN_PW=admin-pw REPL_USER=repl REPL_PW=repl-pw
 
@@ -132,6 +134,9 @@ verify() {
     fi
   done
   [[ -e $TEMPLATES/mysql/auto.cnf ]] && { log "template mysql contains auto.cnf"; ok=0; }
+  for w in $MYSQL_WRAPPERS; do
+    [[ -x $MYSQL_DIR/bin/$w ]] || { log "wrapper $MYSQL_DIR/bin/$w missing"; ok=0; }
+  done
   ((ok))
 }
 
@@ -290,7 +295,8 @@ log "MySQL: $v"
 # Wrappers so that people and scripts can run the unpacked binaries directly.
 mkdir -p "$MYSQL_DIR/bin"
 for b in mysqld:usr/sbin/mysqld mysql:usr/bin/mysql mysqladmin:usr/bin/mysqladmin \
-  mysqlbinlog:usr/bin/mysqlbinlog; do
+  mysqlbinlog:usr/bin/mysqlbinlog mysqldump:usr/bin/mysqldump; do
+
   name=${b%%:*} path=${b#*:}
   [[ -x $MYSQL_ROOT/$path ]] || die "$MYSQL_ROOT/$path missing from the unpacked packages"
   cat >"$MYSQL_DIR/bin/$name" <<EOF

@@ -4,7 +4,8 @@
 //! - the Python `mysql-replication` package (PyPI) reading the same events as a replica and
 //!   touching every row's values (a typical peer), installed into a venv in the cache by the
 //!   bench itself;
-//! - `mariadb-dump --single-transaction --quick` of the snapshot table to a byte counter.
+//! - `mariadb-dump` / `mysqldump --single-transaction --quick` of the snapshot table to a byte
+//!   counter (each flavour's own client).
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -178,10 +179,23 @@ pub async fn python_replication(
     Ok(Duration::from_secs_f64(seconds))
 }
 
-/// Time and output bytes of `mariadb-dump --single-transaction --quick` of one table.
+/// The dump client of the source's flavour, and its name.
+pub fn dump_tool(flavor: Flavor) -> (PathBuf, &'static str) {
+    match flavor {
+        Flavor::MariaDb => (PathBuf::from("mariadb-dump"), "mariadb-dump"),
+        Flavor::MySql => (
+            testbed::cache_dir().join("mysql-9.7/bin/mysqldump"),
+            "mysqldump",
+        ),
+    }
+}
+
+/// Time and output bytes of `mariadb-dump`/`mysqldump --single-transaction --quick` of one
+/// table.
 pub async fn dump(bed: &BenchBed, db: &str, table: &str) -> Result<(Duration, u64), String> {
+    let (tool, name) = dump_tool(bed.source.flavor());
     let started = Instant::now();
-    let mut child = Command::new("mariadb-dump")
+    let mut child = Command::new(tool)
         .args(["--single-transaction", "--quick", "-h127.0.0.1"])
         .arg(format!("-P{}", bed.source.port()))
         .arg(format!("-u{}", testbed::ADMIN_USER))
@@ -191,7 +205,7 @@ pub async fn dump(bed: &BenchBed, db: &str, table: &str) -> Result<(Duration, u6
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| format!("running mariadb-dump: {e}"))?;
+        .map_err(|e| format!("running {name}: {e}"))?;
     let mut stdout = child.stdout.take().ok_or("no stdout")?;
     let mut bytes = 0u64;
     let mut buf = vec![0u8; 1 << 20];
@@ -199,7 +213,7 @@ pub async fn dump(bed: &BenchBed, db: &str, table: &str) -> Result<(Duration, u6
         let n = stdout
             .read(&mut buf)
             .await
-            .map_err(|e| format!("reading mariadb-dump: {e}"))?;
+            .map_err(|e| format!("reading {name}: {e}"))?;
         if n == 0 {
             break;
         }
@@ -208,9 +222,9 @@ pub async fn dump(bed: &BenchBed, db: &str, table: &str) -> Result<(Duration, u6
     let status = child
         .wait()
         .await
-        .map_err(|e| format!("mariadb-dump: {e}"))?;
+        .map_err(|e| format!("{name}: {e}"))?;
     if !status.success() {
-        return Err(format!("mariadb-dump failed: {status}"));
+        return Err(format!("{name} failed: {status}"));
     }
     Ok((started.elapsed(), bytes))
 }

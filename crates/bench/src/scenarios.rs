@@ -438,12 +438,13 @@ pub async fn snapshot(options: &Options) -> Result<Vec<Figure>, String> {
     if copied != rows {
         return Err(format!("{copied} rows copied of {rows}"));
     }
-    eprintln!("baseline: mariadb-dump");
+    let (_, dump_name) = baselines::dump_tool(options.flavor);
+    eprintln!("baseline: {dump_name}");
     let dump = baselines::dump(&bed, "bench", "orders").await;
     let (dump_time, bytes) = match &dump {
         Ok((time, bytes)) => (Some(*time), *bytes),
         Err(error) => {
-            eprintln!("baseline mariadb-dump failed: {error}");
+            eprintln!("baseline {dump_name} failed: {error}");
             (None, 0)
         }
     };
@@ -454,7 +455,7 @@ pub async fn snapshot(options: &Options) -> Result<Vec<Figure>, String> {
             name: "rows/s",
             unit: "rows/s",
             ours: rows as f64 / elapsed.as_secs_f64(),
-            baseline_name: "mariadb-dump".into(),
+            baseline_name: dump_name.into(),
             baseline: dump_time.map(|t| rows as f64 / t.as_secs_f64()),
             higher_is_better: true,
         },
@@ -463,7 +464,7 @@ pub async fn snapshot(options: &Options) -> Result<Vec<Figure>, String> {
             name: "MiB/s (of the dump's size)",
             unit: "MiB/s",
             ours: mib / elapsed.as_secs_f64(),
-            baseline_name: "mariadb-dump".into(),
+            baseline_name: dump_name.into(),
             baseline: dump_time.map(|t| mib / t.as_secs_f64()),
             higher_is_better: true,
         },
