@@ -219,10 +219,7 @@ pub async fn dump(bed: &BenchBed, db: &str, table: &str) -> Result<(Duration, u6
         }
         bytes += n as u64;
     }
-    let status = child
-        .wait()
-        .await
-        .map_err(|e| format!("{name}: {e}"))?;
+    let status = child.wait().await.map_err(|e| format!("{name}: {e}"))?;
     if !status.success() {
         return Err(format!("{name} failed: {status}"));
     }
