@@ -260,26 +260,22 @@ impl PipelineStatus {
 
     /// Adds `rows` loaded into `target` to every source table routed there.
     pub fn rows_loaded_into(&self, target: &TableId, rows: u64) {
-        if rows == 0 {
-            return;
-        }
-        let target = target.to_string();
-        let mut inner = self.lock();
-        for status in inner.tables.values_mut() {
-            if status.target == target {
-                status.rows_loaded += rows;
-            }
+        if rows > 0 {
+            self.update_routed_to(target, |t| t.rows_loaded += rows);
         }
     }
 
     /// A load attempt into `target` failed (counted for every source table routed there).
     pub fn load_failed_into(&self, target: &TableId) {
+        self.update_routed_to(target, |t| t.load_failures += 1);
+    }
+
+    /// Applies `f` to every source table whose target is `target`.
+    fn update_routed_to(&self, target: &TableId, mut f: impl FnMut(&mut TableStatus)) {
         let target = target.to_string();
         let mut inner = self.lock();
-        for status in inner.tables.values_mut() {
-            if status.target == target {
-                status.load_failures += 1;
-            }
+        for status in inner.tables.values_mut().filter(|t| t.target == target) {
+            f(status);
         }
     }
 

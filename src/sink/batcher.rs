@@ -312,11 +312,11 @@ impl Batcher {
         if self.in_transaction {
             return None;
         }
-        let by_interval = self.oldest_row_at.map(|t| t + self.limits.flush_interval)?;
-        Some(match self.backlog_quiet_at() {
-            Some(quiet) => quiet.min(by_interval),
-            None => by_interval,
-        })
+        let by_interval = self.oldest_row_at? + self.limits.flush_interval;
+        Some(
+            self.backlog_quiet_at()
+                .map_or(by_interval, |quiet| quiet.min(by_interval)),
+        )
     }
 
     fn flush_due(&self, now: Instant) -> bool {

@@ -415,21 +415,20 @@ impl Encoder {
     {
         let kinds: Vec<ColumnKind> = columns.iter().map(|c| column_kind(&c.data_type)).collect();
         let configured = self.format.format;
-        if let Some(body) =
-            self.write_body(table, columns, &kinds, configured, rows.clone(), true)?
-        {
+        if let Some(body) = self.write_body(table, columns, &kinds, configured, rows.clone())? {
             return Ok(body);
         }
+        // `choose_format` picks a format no row blocks (or fails), so this write completes.
         let format = self.choose_format(table, columns, &kinds, rows.clone())?;
-        self.write_body(table, columns, &kinds, format, rows, false)?
+        self.write_body(table, columns, &kinds, format, rows)?
             .ok_or_else(|| {
                 Error::definite(format!("{table}: no load format can carry the batch"))
                     .with_hint("this is a bug in mysql2starrocks; please report it")
             })
     }
 
-    /// Writes the body in `format`. With `stop_at_blocker`, returns `None` at the first row
-    /// holding a value `format` cannot carry.
+    /// Writes the body in `format`; `None` at the first row holding a value `format` cannot
+    /// carry.
     fn write_body<'a, I>(
         &self,
         table: &TableId,
@@ -437,7 +436,6 @@ impl Encoder {
         kinds: &[ColumnKind],
         format: BodyFormat,
         rows: I,
-        stop_at_blocker: bool,
     ) -> Result<Option<EncodedBody>, Error>
     where
         I: IntoIterator<Item = (Op, &'a [Value])>,
@@ -457,7 +455,7 @@ impl Encoder {
                 ))
                 .with_hint("this is a bug in mysql2starrocks; please report it"));
             }
-            if stop_at_blocker && blocks(format, values, kinds) {
+            if blocks(format, values, kinds) {
                 return Ok(None);
             }
             match format {
