@@ -317,7 +317,7 @@ fn result_value(value: MyValue, column: &ColumnSchema) -> Result<Value, String> 
 }
 
 /// Bit width of an integer type.
-fn int_width(ty: &MySqlType) -> u32 {
+pub fn int_width(ty: &MySqlType) -> u32 {
     match ty {
         MySqlType::TinyInt => 8,
         MySqlType::SmallInt => 16,
@@ -328,7 +328,7 @@ fn int_width(ty: &MySqlType) -> u32 {
 }
 
 /// Interprets the low `width` bits of `bits` as a signed or unsigned integer.
-fn int_from_bits(bits: u64, width: u32, unsigned: bool) -> Value {
+pub fn int_from_bits(bits: u64, width: u32, unsigned: bool) -> Value {
     if width >= 64 {
         return if unsigned {
             Value::UInt(bits)
@@ -426,8 +426,17 @@ fn date(year: u16, month: u8, day: u8) -> Value {
     }
 }
 
+/// A DATETIME value (a zero month or day, MySQL's zero dates, is NULL).
 #[allow(clippy::too_many_arguments)]
-fn datetime(year: u16, month: u8, day: u8, hour: u8, minute: u8, second: u8, micro: u32) -> Value {
+pub fn datetime(
+    year: u16,
+    month: u8,
+    day: u8,
+    hour: u8,
+    minute: u8,
+    second: u8,
+    micro: u32,
+) -> Value {
     if month == 0 || day == 0 {
         Value::Null
     } else {

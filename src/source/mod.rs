@@ -17,6 +17,7 @@ pub mod binary_decimal;
 pub mod binary_timestamp;
 pub mod binlog;
 pub mod binlog_file;
+pub mod cell_reader;
 pub mod charset;
 pub mod checksum;
 pub mod connect;

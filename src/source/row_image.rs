@@ -2,11 +2,8 @@
 //!
 //! `mysql_common`'s row iterator rebuilds the table's optional metadata and a named column
 //! description for every row, which cost about a fifth of the daemon's CPU in the catch-up
-//! benchmark. Here the column types and metadata are read once per event, and each cell is parsed
-//! with `mysql_common`'s own value parser (`BinlogValue`) straight into [`decode::binlog_value`],
-//! borrowing from the event instead of copying every value first. DECIMAL cells are read by
-//! [`binary_decimal`] instead, straight into their text, and TIMESTAMP cells by
-//! [`binary_timestamp`].
+//! benchmark. Here a [`CellReader`] is chosen once per column per event, from the column types
+//! and metadata, and each cell is read by it, borrowing from the event.
 //!
 //! Invariants: the wire format is the one `mysql_common` parses (per row: the before image if the
 //! event has one, then the after image; each image is a null bitmap over its present columns,
@@ -15,14 +12,12 @@
 //! handled here: the caller gives them to `mysql_common`'s iterator.
 
 use mysql_async::binlog::events::{RowsEventData, TableMapEvent};
-use mysql_async::binlog::value::BinlogValue;
-use mysql_async::consts::ColumnType;
 use mysql_common::io::ParseBuf;
 
 use crate::change::{Row, RowChange};
 use crate::error::Error;
-use crate::schema::{MySqlType, TableSchema};
-use crate::source::{binary_decimal, binary_timestamp, decode};
+use crate::schema::TableSchema;
+use crate::source::cell_reader::CellReader;
 use crate::value::Value;
 
 /// The row changes of `rows_event` (not a PARTIAL_UPDATE_ROWS event), decoded against `schema`.
@@ -41,14 +36,15 @@ pub fn decode_rows(
             schema.columns.len()
         )));
     }
-    let mut columns: Vec<(ColumnType, &[u8])> = Vec::with_capacity(count);
-    for index in 0..count {
+    let mut readers: Vec<CellReader<'_>> = Vec::with_capacity(count);
+    for (index, column) in schema.columns.iter().enumerate() {
         let ty = match tme.get_column_type(index) {
             Ok(Some(ty)) => ty,
             Ok(None) => return Err(bad(format!("no type for column {index}"))),
             Err(error) => return Err(bad(format!("column {index}: {error}"))),
         };
-        columns.push((ty, tme.get_column_metadata(index).unwrap_or(&[])));
+        let meta = tme.get_column_metadata(index).unwrap_or(&[]);
+        readers.push(CellReader::for_column(ty, meta, column));
     }
     let before_columns: Option<Vec<bool>> = rows_event
         .columns_before_image()
@@ -60,14 +56,14 @@ pub fn decode_rows(
     let mut changes = Vec::new();
     while !buf.is_empty() {
         let before = match &before_columns {
-            Some(present) => Some(read_image(&mut buf, present, &columns, schema, None)?),
+            Some(present) => Some(read_image(&mut buf, present, &readers, schema, None)?),
             None => None,
         };
         let after = match &after_columns {
             Some(present) => Some(read_image(
                 &mut buf,
                 present,
-                &columns,
+                &readers,
                 schema,
                 before.as_ref(),
             )?),
@@ -87,61 +83,40 @@ pub fn decode_rows(
 fn read_image<'a>(
     buf: &mut ParseBuf<'a>,
     present: &[bool],
-    columns: &[(ColumnType, &'a [u8])],
+    readers: &[CellReader<'a>],
     schema: &TableSchema,
     before: Option<&Row>,
 ) -> Result<Row, Error> {
     let present_count = present.iter().filter(|p| **p).count();
-    if present_count != columns.len() {
+    if present_count != readers.len() {
         return Err(Error::definite(format!(
             "{}: a row image holds {present_count} of the table's {} columns",
             schema.id,
-            columns.len()
+            readers.len()
         ))
         .with_hint("set binlog_row_image=FULL on the source (globally, and in every session)"));
     }
     let bitmap: &[u8] = buf
         .parse(present_count.div_ceil(8))
         .map_err(|e| Error::definite(format!("{}: bad row image: {e}", schema.id)))?;
-    let mut row = Vec::with_capacity(columns.len());
-    for (index, ((ty, meta), column)) in columns.iter().zip(&schema.columns).enumerate() {
+    let mut row = Vec::with_capacity(readers.len());
+    for (index, (reader, column)) in readers.iter().zip(&schema.columns).enumerate() {
         let is_null = bitmap
             .get(index / 8)
             .is_some_and(|byte| (byte >> (index % 8)) & 1 == 1);
-        let cell_error =
-            |reason: String| Error::definite(format!("{}.{}: {reason}", schema.id, column.name));
         if is_null {
             row.push(Value::Null);
             continue;
         }
-        if let (ColumnType::MYSQL_TYPE_NEWDECIMAL, &[precision, scale], MySqlType::Decimal { .. }) =
-            (ty, *meta, &column.ty)
-        {
-            let bytes: &[u8] = buf
-                .parse(binary_decimal::cell_size(precision, scale))
-                .map_err(|e| cell_error(format!("bad value: {e}")))?;
-            let text = binary_decimal::decimal_text(bytes, precision, scale).map_err(cell_error)?;
-            row.push(decode::decimal_value(text, scale, column).map_err(cell_error)?);
-            continue;
+        match reader.read(buf, column, before.and_then(|b| b.get(index))) {
+            Ok(value) => row.push(value),
+            Err(reason) => {
+                return Err(Error::definite(format!(
+                    "{}.{}: {reason}",
+                    schema.id, column.name
+                )))
+            }
         }
-        if let (ColumnType::MYSQL_TYPE_TIMESTAMP2, &[fsp], MySqlType::Timestamp { .. }) =
-            (ty, *meta, &column.ty)
-        {
-            let size = binary_timestamp::cell_size(fsp)
-                .ok_or_else(|| cell_error(format!("TIMESTAMP precision {fsp} in the TABLE_MAP")))?;
-            let bytes: &[u8] = buf
-                .parse(size)
-                .map_err(|e| cell_error(format!("bad value: {e}")))?;
-            let (seconds, micros) = binary_timestamp::read(bytes, fsp).map_err(cell_error)?;
-            row.push(decode::timestamp(seconds, micros));
-            continue;
-        }
-        let value = buf
-            .parse::<BinlogValue<'a>>((*ty, *meta, column.unsigned, false))
-            .map_err(|e| cell_error(format!("bad value: {e}")))?;
-        let decoded = decode::binlog_value(value, column, before.and_then(|b| b.get(index)))
-            .map_err(cell_error)?;
-        row.push(decoded);
     }
     Ok(row)
 }
