@@ -893,12 +893,15 @@ fn is_json_number(text: &str) -> bool {
 }
 
 fn push_csv_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
-    for &b in bytes {
-        if b == ENCLOSE || b == ESCAPE {
-            out.push(ESCAPE);
-        }
-        out.push(b);
+    // Runs without a quote or an escape are copied whole (most text has none).
+    let mut rest = bytes;
+    while let Some(at) = memchr::memchr2(ENCLOSE, ESCAPE, rest) {
+        out.extend_from_slice(&rest[..at]);
+        out.push(ESCAPE);
+        out.push(rest[at]);
+        rest = &rest[at + 1..];
     }
+    out.extend_from_slice(rest);
 }
 
 fn push_json_string(out: &mut Vec<u8>, text: &str) {
