@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use smallvec::SmallVec;
+
 /// A StarRocks column type, as far as the daemon maps MySQL types to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnType {
@@ -99,9 +101,10 @@ pub enum Rows {
     Appended(Vec<Vec<Value>>),
 }
 
-/// A key tuple with a total order (floats are never key columns in StarRocks).
+/// A key tuple with a total order (floats are never key columns in StarRocks). A one-column key
+/// is held inline (no allocation per loaded row).
 #[derive(Debug, Clone, PartialEq)]
-pub struct RowKey(pub Vec<Value>);
+pub struct RowKey(pub SmallVec<[Value; 1]>);
 
 impl Eq for RowKey {}
 
