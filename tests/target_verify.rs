@@ -193,7 +193,7 @@ async fn auto_create_ddl_makes_a_verifiable_table_and_truncate_empties_it() {
         if let starrocks_emulator::catalog::Rows::Keyed(rows) = &mut table.rows {
             use starrocks_emulator::catalog::{RowKey, Value};
             rows.insert(
-                RowKey(vec![Value::Int(1)]),
+                RowKey(smallvec::smallvec![Value::Int(1)]),
                 vec![
                     Value::Int(1),
                     Value::Text("a".into()),

@@ -394,7 +394,7 @@ async fn alter_truncate_and_drop_tables() {
             panic!("keyed rows");
         };
         map.insert(
-            RowKey(vec![Value::Int(1), Value::Text("a".into())]),
+            RowKey(smallvec::smallvec![Value::Int(1), Value::Text("a".into())]),
             vec![
                 Value::Int(1),
                 Value::Text("a".into()),

@@ -31,7 +31,7 @@ async fn renders_every_type_like_starrocks() {
             panic!("keyed rows");
         };
         map.insert(
-            RowKey(vec![Value::Int(1)]),
+            RowKey(smallvec::smallvec![Value::Int(1)]),
             vec![
                 Value::Int(1),
                 Value::Bool(true),
@@ -52,7 +52,7 @@ async fn renders_every_type_like_starrocks() {
             ],
         );
         map.insert(
-            RowKey(vec![Value::Int(2)]),
+            RowKey(smallvec::smallvec![Value::Int(2)]),
             std::iter::once(Value::Int(2))
                 .chain(std::iter::repeat_n(Value::Null, 15))
                 .collect(),
@@ -134,7 +134,7 @@ async fn filters_orders_limits_and_counts() {
             (4, Some("amy"), "7.0"),
         ] {
             map.insert(
-                RowKey(vec![Value::Int(k)]),
+                RowKey(smallvec::smallvec![Value::Int(k)]),
                 vec![
                     Value::Int(k),
                     name.map_or(Value::Null, |n| Value::Text(n.into())),
