@@ -16,9 +16,18 @@ pub type Row = Vec<Value>;
 /// One row change.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowChange {
-    Insert { after: Row },
-    Update { before: Row, after: Row },
-    Delete { before: Row },
+    Insert {
+        after: Row,
+    },
+    /// `before` is `None` when the update kept the row's key: nothing downstream reads the rest
+    /// of the before image then, so the decoder does not build it.
+    Update {
+        before: Option<Row>,
+        after: Row,
+    },
+    Delete {
+        before: Row,
+    },
 }
 
 /// The kind of a DDL statement seen in the binlog.

@@ -142,7 +142,17 @@ impl TableMapping {
                 let key = key_of(schema, &before)?;
                 out.push(project(schema, projection, Op::Delete, key, before)?)
             }
-            RowChange::Update { before, after } => {
+            RowChange::Update {
+                before: None,
+                after,
+            } => {
+                let key = key_of(schema, &after)?;
+                out.push(project(schema, projection, Op::Upsert, key, after)?)
+            }
+            RowChange::Update {
+                before: Some(before),
+                after,
+            } => {
                 let old_key = key_of(schema, &before)?;
                 let new_key = key_of(schema, &after)?;
                 if old_key != new_key {
@@ -373,7 +383,7 @@ mod tests {
                 &s,
                 &projection,
                 RowChange::Update {
-                    before: vec![text("a"), Value::Int(1)],
+                    before: Some(vec![text("a"), Value::Int(1)]),
                     after: vec![text("A"), Value::Int(1)],
                 },
                 &mut out,
@@ -391,7 +401,7 @@ mod tests {
                 &s,
                 &projection,
                 RowChange::Update {
-                    before: vec![text("a"), Value::Int(1)],
+                    before: Some(vec![text("a"), Value::Int(1)]),
                     after: vec![text("a"), Value::Int(2)],
                 },
                 &mut out,

@@ -86,16 +86,10 @@ impl<'m> CellReader<'m> {
         }
     }
 
-    /// Reads one non-NULL cell of `column` from `buf`. `before` is the column's value in the
-    /// before image of the same row change (partial JSON updates apply to it).
+    /// Reads one non-NULL cell of `column` from `buf`.
     ///
     /// `Err` describes the problem; the caller names the table and the column.
-    pub fn read(
-        &self,
-        buf: &mut ParseBuf<'m>,
-        column: &ColumnSchema,
-        before: Option<&Value>,
-    ) -> Result<Value, String> {
+    pub fn read(&self, buf: &mut ParseBuf<'m>, column: &ColumnSchema) -> Result<Value, String> {
         match *self {
             CellReader::Integer { size } => {
                 let mut raw = [0_u8; 8];
@@ -140,9 +134,35 @@ impl<'m> CellReader<'m> {
                 let value = buf
                     .parse::<BinlogValue<'m>>((ty, meta, column.unsigned, false))
                     .map_err(|e| format!("bad value: {e}"))?;
-                decode::binlog_value(value, column, before)
+                // Not a partial JSON update (`is_partial` is false above): no before value needed.
+                decode::binlog_value(value, column, None)
             }
         }
+    }
+
+    /// Moves `buf` past one non-NULL cell without building its value (the same bytes
+    /// [`CellReader::read`] consumes).
+    pub fn skip(&self, buf: &mut ParseBuf<'m>) -> Result<(), String> {
+        let size = match *self {
+            CellReader::Integer { size } => size,
+            CellReader::Float => 4,
+            CellReader::Double => 8,
+            CellReader::Prefixed { length_size, .. } => {
+                let mut raw = [0_u8; 8];
+                raw[..length_size].copy_from_slice(take(buf, length_size)?);
+                usize::try_from(u64::from_le_bytes(raw))
+                    .map_err(|_| "a cell longer than memory".to_string())?
+            }
+            CellReader::DateTime { fsp } => 5 + usize::from(fsp).div_ceil(2),
+            CellReader::Decimal { precision, scale } => binary_decimal::cell_size(precision, scale),
+            CellReader::Timestamp { size, .. } => size,
+            CellReader::Generic { ty, meta } => {
+                buf.parse::<BinlogValue<'m>>((ty, meta, false, false))
+                    .map_err(|e| format!("bad value: {e}"))?;
+                return Ok(());
+            }
+        };
+        take(buf, size).map(|_| ())
     }
 }
 
@@ -227,8 +247,8 @@ mod tests {
         let generic = CellReader::Generic { ty, meta };
         let mut direct_buf = ParseBuf(bytes);
         let mut generic_buf = ParseBuf(bytes);
-        let direct = reader.read(&mut direct_buf, column, None);
-        let expected = generic.read(&mut generic_buf, column, None);
+        let direct = reader.read(&mut direct_buf, column);
+        let expected = generic.read(&mut generic_buf, column);
         // Floats are compared by their bits: a NaN cell must stay the same NaN.
         let same = match (&direct, &expected) {
             (Ok(Value::Float(a)), Ok(Value::Float(b))) => a.to_bits() == b.to_bits(),
@@ -240,6 +260,9 @@ mod tests {
             "{ty:?} {meta:?} {bytes:02x?}: {direct:?} != {expected:?}"
         );
         assert_eq!(direct_buf.len(), generic_buf.len(), "bytes consumed");
+        let mut skipped_buf = ParseBuf(bytes);
+        reader.skip(&mut skipped_buf).expect("skips");
+        assert_eq!(skipped_buf.len(), direct_buf.len(), "bytes skipped");
         direct.expect("reads")
     }
 
@@ -380,9 +403,7 @@ mod tests {
         );
         assert_eq!(value, Value::Text("é€".into()));
         let reader = CellReader::for_column(ColumnType::MYSQL_TYPE_VARCHAR, &[8, 0], &varchar);
-        assert!(reader
-            .read(&mut ParseBuf(&[1, 0xff]), &varchar, None)
-            .is_err());
+        assert!(reader.read(&mut ParseBuf(&[1, 0xff]), &varchar).is_err());
     }
 
     #[test]
@@ -456,7 +477,7 @@ mod tests {
         let bigint = column(MySqlType::BigInt, false);
         let reader = CellReader::for_column(ColumnType::MYSQL_TYPE_LONG, &[], &bigint);
         assert!(matches!(reader, CellReader::Generic { .. }));
-        let value = reader.read(&mut ParseBuf(&[0xff; 4]), &bigint, None);
+        let value = reader.read(&mut ParseBuf(&[0xff; 4]), &bigint);
         assert_eq!(value, Ok(Value::Int(-1)));
         // CHAR, ENUM and SET share MYSQL_TYPE_STRING: generic.
         let char_column = column(MySqlType::Char { length: 4 }, false);
@@ -473,13 +494,11 @@ mod tests {
         let int = column(MySqlType::Int, false);
         let reader = CellReader::for_column(ColumnType::MYSQL_TYPE_LONG, &[], &int);
         let error = reader
-            .read(&mut ParseBuf(&[1, 2]), &int, None)
+            .read(&mut ParseBuf(&[1, 2]), &int)
             .expect_err("two bytes are not an INT");
         assert!(error.contains("4 bytes, 2 left"), "{error}");
         let text = column(MySqlType::Text, false);
         let reader = CellReader::for_column(ColumnType::MYSQL_TYPE_BLOB, &[2], &text);
-        assert!(reader
-            .read(&mut ParseBuf(&[9, 0, b'a']), &text, None)
-            .is_err());
+        assert!(reader.read(&mut ParseBuf(&[9, 0, b'a']), &text).is_err());
     }
 }

@@ -558,7 +558,10 @@ fn decode_rows(
             .transpose()?;
         changes.push(match (before, after) {
             (None, Some(after)) => RowChange::Insert { after },
-            (Some(before), Some(after)) => RowChange::Update { before, after },
+            (Some(before), Some(after)) => RowChange::Update {
+                before: Some(before),
+                after,
+            },
             (Some(before), None) => RowChange::Delete { before },
             (None, None) => {
                 return Err(Error::definite(format!(
