@@ -761,13 +761,13 @@ fn compression_round_trips() {
         let mut inflated = Vec::new();
         match name {
             "gzip" => {
-                flate2::read::GzDecoder::new(body.bytes.as_slice())
+                flate2::read::GzDecoder::new(&body.bytes[..])
                     .read_to_end(&mut inflated)
                     .unwrap();
             }
-            "zstd" => inflated = zstd::decode_all(body.bytes.as_slice()).unwrap(),
+            "zstd" => inflated = zstd::decode_all(&body.bytes[..]).unwrap(),
             _ => {
-                lz4_flex::frame::FrameDecoder::new(body.bytes.as_slice())
+                lz4_flex::frame::FrameDecoder::new(&body.bytes[..])
                     .read_to_end(&mut inflated)
                     .unwrap();
             }
