@@ -320,7 +320,7 @@ mod tests {
     }
 
     fn text(s: &str) -> Value {
-        Value::Text(s.to_string())
+        Value::Text(s.into())
     }
 
     #[test]

@@ -7,7 +7,11 @@
 //! Values keep MySQL's meaning, not a rendering: a TIMESTAMP is an instant, rendered in the
 //! configured time zone only by the encoder.
 
-/// One column value.
+use compact_str::CompactString;
+
+/// One column value. Text and decimals of up to 24 bytes are held inline (`CompactString`), not
+/// allocated: most cells of typical tables are short, and a heap string per cell was a large part
+/// of the allocation on the replication path.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// SQL NULL, and MySQL zero dates under the documented zero-date policy.
@@ -21,9 +25,9 @@ pub enum Value {
     /// DOUBLE.
     Double(f64),
     /// DECIMAL as exact plain text, no exponent, with the column's scale (e.g. `-12.500`).
-    Decimal(String),
+    Decimal(CompactString),
     /// CHAR/VARCHAR/TEXT/ENUM/SET labels: text (always valid UTF-8 after charset conversion).
-    Text(String),
+    Text(CompactString),
     /// BINARY/VARBINARY/BLOB and BIT(n > 1): raw bytes (BINARY(n) re-padded to n bytes).
     Bytes(Vec<u8>),
     /// DATE.
@@ -53,7 +57,7 @@ pub enum Value {
     /// BIT(1) and TINYINT(1)/BOOL when mapped to BOOLEAN.
     Bool(bool),
     /// JSON as canonical JSON text.
-    Json(String),
+    Json(CompactString),
 }
 
 impl Value {

@@ -441,7 +441,7 @@ async fn load_and_read_notes(
         .enumerate()
         .map(|(i, text)| {
             let mut row = row(i as i64, text);
-            row.1[3] = Value::Json(serde_json::json!({ "text": text }).to_string());
+            row.1[3] = Value::Json(serde_json::json!({ "text": text }).to_string().into());
             row
         })
         .collect();

@@ -135,7 +135,7 @@ fn enum_set_and_strings_decode_to_labels() {
             RowChange::Delete { before } => before.clone(),
         })
         .filter_map(|v| match v {
-            Value::Text(t) => Some(t),
+            Value::Text(t) => Some(t.to_string()),
             _ => None,
         })
         .collect();

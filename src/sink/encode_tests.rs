@@ -311,7 +311,7 @@ fn csv_round_trips_hostile_text_and_binary() {
                     } else {
                         Value::Bytes(gen.bytes())
                     };
-                    (op, vec![Value::Int(i), Value::Text(text), binary])
+                    (op, vec![Value::Int(i), Value::Text(text.into()), binary])
                 })
                 .collect();
             let body = encode(&encoder, &columns, &rows);
@@ -356,7 +356,7 @@ fn null_empty_and_backslash_n_text() {
     let encoder = encoder(&[]);
     // NULL, the empty string and text that merely contains `\N` survive CSV.
     let rows = vec![
-        (Op::Upsert, vec![Value::Null, Value::Text(String::new())]),
+        (Op::Upsert, vec![Value::Null, Value::Text("".into())]),
         (
             Op::Upsert,
             vec![Value::Text("a\\N".into()), Value::Text("\\Nb".into())],
@@ -749,7 +749,7 @@ fn compression_round_trips() {
         .map(|i| {
             (
                 Op::Upsert,
-                vec![Value::Int(i), Value::Text("x\ty".repeat(10))],
+                vec![Value::Int(i), Value::Text("x\ty".repeat(10).into())],
             )
         })
         .collect();

@@ -12,6 +12,8 @@
 //! only before a non-zero value, integer digits without leading zeros (at least one), and
 //! exactly `scale` fraction digits after a `.` (no `.` when the scale is 0).
 
+use compact_str::CompactString;
+
 /// Bytes holding a group of 0..=9 digits.
 const BYTES_FOR_DIGITS: [usize; 10] = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
 const DIGITS_PER_GROUP: usize = 9;
@@ -44,7 +46,7 @@ fn side_size(digits: usize) -> usize {
 }
 
 /// The canonical text of the cell in `bytes` (exactly [`cell_size`] bytes long).
-pub fn decimal_text(bytes: &[u8], precision: u8, scale: u8) -> Result<String, String> {
+pub fn decimal_text(bytes: &[u8], precision: u8, scale: u8) -> Result<CompactString, String> {
     if bytes.len() != cell_size(precision, scale) || bytes.is_empty() {
         return Err(format!(
             "a DECIMAL({precision},{scale}) cell of {} bytes",
@@ -59,7 +61,7 @@ pub fn decimal_text(bytes: &[u8], precision: u8, scale: u8) -> Result<String, St
         mask,
     };
     let (int_digits, frac_digits) = digit_counts(precision, scale);
-    let mut out = String::with_capacity(usize::from(precision) + 3);
+    let mut out = CompactString::with_capacity(usize::from(precision) + 3);
     // Integer side: the short group first, then whole groups; leading zeros are skipped.
     let mut int_started = false;
     let leading = int_digits % DIGITS_PER_GROUP;
@@ -127,7 +129,7 @@ impl Groups<'_> {
 }
 
 /// Appends `value`, zero-padded to `width` digits.
-fn push_padded(out: &mut String, value: u32, width: usize) {
+fn push_padded(out: &mut CompactString, value: u32, width: usize) {
     let mut buffer = itoa::Buffer::new();
     let text = buffer.format(value);
     for _ in text.len()..width {

@@ -112,7 +112,7 @@ impl<'m> CellReader<'m> {
                 let bytes = take(buf, length)?;
                 if text {
                     let charset = column.charset.as_deref().unwrap_or("utf8mb4");
-                    charset::to_utf8(bytes, charset).map(Value::Text)
+                    charset::to_utf8_compact(bytes, charset).map(Value::Text)
                 } else {
                     Ok(Value::Bytes(bytes.to_vec()))
                 }
@@ -362,7 +362,7 @@ mod tests {
             &varchar_300,
             &long,
         );
-        assert_eq!(value, Value::Text(long_text));
+        assert_eq!(value, Value::Text(long_text.into()));
 
         let varbinary = column(MySqlType::VarBinary { length: 16 }, false);
         let value = check(

@@ -7,6 +7,7 @@
 //! Invariant: bytes that are not valid in their character set are an error, never replaced
 //! silently.
 
+use compact_str::CompactString;
 use encoding_rs::Encoding;
 
 /// Whether `charset` (a MySQL character-set name) is supported by [`to_utf8`].
@@ -43,6 +44,15 @@ pub fn into_utf8(bytes: Vec<u8>, charset: &str) -> Result<String, String> {
         "utf8mb4" | "utf8mb3" | "utf8" | "ascii" | "binary" => String::from_utf8(bytes)
             .map_err(|error| format!("invalid {charset} text: {}", error.utf8_error())),
         _ => to_utf8(&bytes, charset),
+    }
+}
+
+/// Like [`to_utf8`], into a `CompactString`: short UTF-8 text is held inline, not allocated.
+pub fn to_utf8_compact(bytes: &[u8], charset: &str) -> Result<CompactString, String> {
+    match charset {
+        "utf8mb4" | "utf8mb3" | "utf8" | "ascii" | "binary" => CompactString::from_utf8(bytes)
+            .map_err(|error| format!("invalid {charset} text: {error}")),
+        _ => to_utf8(bytes, charset).map(CompactString::from),
     }
 }
 

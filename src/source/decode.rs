@@ -22,6 +22,7 @@
 //! - JSON: canonical text (see `source::json`); partial updates are applied to the before image.
 //! - GEOMETRY: the internal bytes (4-byte SRID + WKB) as `Bytes`; VECTOR: its bytes.
 
+use compact_str::CompactString;
 use mysql_async::binlog::row::BinlogRow;
 use mysql_async::binlog::value::BinlogValue;
 use mysql_async::Value as MyValue;
@@ -100,7 +101,7 @@ pub fn binlog_value(
     match value {
         BinlogValue::Value(MyValue::NULL) => Ok(Value::Null),
         BinlogValue::Jsonb(jsonb) => match column.ty {
-            MySqlType::Json => json::from_binary(&jsonb).map(Value::Json),
+            MySqlType::Json => json::from_binary(&jsonb).map(|text| Value::Json(text.into())),
             _ => Err(format!("binary JSON in a {:?} column", column.ty)),
         },
         BinlogValue::JsonDiff(diffs) => {
@@ -109,7 +110,8 @@ pub fn binlog_value(
             };
             let document: serde_json::Value = serde_json::from_str(before_text)
                 .map_err(|error| format!("before image is not JSON: {error}"))?;
-            json::apply_diffs(document, &diffs).map(|doc| Value::Json(json::canonical_text(doc)))
+            json::apply_diffs(document, &diffs)
+                .map(|doc| Value::Json(json::canonical_text(doc).into()))
         }
         BinlogValue::Value(value) => binlog_scalar(value, column),
     }
@@ -122,7 +124,7 @@ fn binlog_scalar(value: MyValue, column: &ColumnSchema) -> Result<Value, String>
     let value = match (&column.ty, value) {
         (T::Char { .. } | T::VarChar { .. } | T::Text, MyValue::Bytes(bytes)) => {
             let charset = column.charset.as_deref().unwrap_or("utf8mb4");
-            return charset::into_utf8(bytes, charset).map(Value::Text);
+            return charset::into_utf8(bytes, charset).map(|text| Value::Text(text.into()));
         }
         (T::VarBinary { .. } | T::Blob | T::Geometry | T::Vector { .. }, MyValue::Bytes(bytes)) => {
             return Ok(Value::Bytes(bytes));
@@ -145,7 +147,7 @@ fn binlog_scalar(value: MyValue, column: &ColumnSchema) -> Result<Value, String>
         (T::Double, MyValue::Float(f)) => Ok(Value::Double(f64::from(*f))),
         (T::Decimal { scale, .. }, MyValue::Bytes(text)) => {
             let text = std::str::from_utf8(text).map_err(|_| bad_text("DECIMAL", "?"))?;
-            decimal_text(text, *scale).map(Value::Decimal)
+            decimal_text(text, *scale).map(|text| Value::Decimal(text.into()))
         }
         (T::Binary { length }, MyValue::Bytes(bytes)) => {
             let mut bytes = bytes.clone();
@@ -155,7 +157,9 @@ fn binlog_scalar(value: MyValue, column: &ColumnSchema) -> Result<Value, String>
             }
             Ok(Value::Bytes(bytes))
         }
-        (T::Json, MyValue::Bytes(text)) => json::from_text(&utf8(text)?).map(Value::Json),
+        (T::Json, MyValue::Bytes(text)) => {
+            json::from_text(&utf8(text)?).map(|text| Value::Json(text.into()))
+        }
         (T::Date, MyValue::Date(year, month, day, ..)) => Ok(date(*year, *month, *day)),
         (T::DateTime { .. }, MyValue::Date(y, mo, d, h, mi, s, micro)) => {
             Ok(datetime(*y, *mo, *d, *h, *mi, *s, *micro))
@@ -246,13 +250,13 @@ fn result_value(value: MyValue, column: &ColumnSchema) -> Result<Value, String> 
                 .map_err(|_| bad_text("DOUBLE", &text))
         }
         (T::Decimal { scale, .. }, MyValue::Bytes(text)) => {
-            decimal_text(&utf8(&text)?, *scale).map(Value::Decimal)
+            decimal_text(&utf8(&text)?, *scale).map(|text| Value::Decimal(text.into()))
         }
         (
             T::Char { .. } | T::VarChar { .. } | T::Text | T::Enum { .. } | T::Set { .. },
             MyValue::Bytes(bytes),
         ) => String::from_utf8(bytes)
-            .map(Value::Text)
+            .map(|text| Value::Text(text.into()))
             .map_err(|error| format!("invalid utf8mb4 text: {error}")),
         (T::Binary { length }, MyValue::Bytes(mut bytes)) => {
             let length = *length as usize;
@@ -264,7 +268,9 @@ fn result_value(value: MyValue, column: &ColumnSchema) -> Result<Value, String> 
         (T::VarBinary { .. } | T::Blob | T::Geometry | T::Vector { .. }, MyValue::Bytes(bytes)) => {
             Ok(Value::Bytes(bytes))
         }
-        (T::Json, MyValue::Bytes(text)) => json::from_text(&utf8(&text)?).map(Value::Json),
+        (T::Json, MyValue::Bytes(text)) => {
+            json::from_text(&utf8(&text)?).map(|text| Value::Json(text.into()))
+        }
         (T::Date, MyValue::Date(y, mo, d, ..)) => Ok(date(y, mo, d)),
         (T::Date, MyValue::Bytes(text)) => {
             let text = utf8(&text)?;
@@ -348,10 +354,16 @@ pub fn int_from_bits(bits: u64, width: u32, unsigned: bool) -> Value {
 /// A DECIMAL column's value from the canonical `text` of a cell written with `cell_scale`
 /// fraction digits ([`crate::source::binary_decimal`]); rescaled when the column's scale differs
 /// (a cell written before an ALTER).
-pub fn decimal_value(text: String, cell_scale: u8, column: &ColumnSchema) -> Result<Value, String> {
+pub fn decimal_value(
+    text: CompactString,
+    cell_scale: u8,
+    column: &ColumnSchema,
+) -> Result<Value, String> {
     match column.ty {
         MySqlType::Decimal { scale, .. } if scale == cell_scale => Ok(Value::Decimal(text)),
-        MySqlType::Decimal { scale, .. } => decimal_text(&text, scale).map(Value::Decimal),
+        MySqlType::Decimal { scale, .. } => {
+            decimal_text(&text, scale).map(|text| Value::Decimal(text.into()))
+        }
         _ => Err(format!("a DECIMAL cell in a {:?} column", column.ty)),
     }
 }
@@ -492,12 +504,12 @@ fn bit(bytes: &[u8], width: u8) -> Value {
 
 fn enum_label(labels: &[String], index: u64) -> Result<Value, String> {
     if index == 0 {
-        return Ok(Value::Text(String::new()));
+        return Ok(Value::Text(CompactString::default()));
     }
     usize::try_from(index - 1)
         .ok()
         .and_then(|i| labels.get(i))
-        .map(|label| Value::Text(label.clone()))
+        .map(|label| Value::Text(label.as_str().into()))
         .ok_or_else(|| {
             format!(
                 "ENUM index {index} but the column has {} labels",
@@ -519,7 +531,7 @@ fn set_labels(labels: &[String], bits: u64) -> Result<Value, String> {
         .filter(|(i, _)| bits & (1 << i) != 0)
         .map(|(_, label)| label.as_str())
         .collect();
-    Ok(Value::Text(chosen.join(",")))
+    Ok(Value::Text(chosen.join(",").into()))
 }
 
 fn utf8(bytes: &[u8]) -> Result<String, String> {
@@ -773,7 +785,7 @@ mod tests {
         );
         assert_eq!(
             binlog_scalar(MyValue::Int(0), &en).unwrap(),
-            Value::Text(String::new())
+            Value::Text("".into())
         );
         assert!(binlog_scalar(MyValue::Int(4), &en).is_err());
         let set = column(MySqlType::Set { labels }, false);
@@ -820,7 +832,7 @@ mod tests {
         );
         assert_eq!(
             binlog_value(cell(b""), &utf8, None),
-            Ok(Value::Text(String::new()))
+            Ok(Value::Text("".into()))
         );
         assert_eq!(
             binlog_value(cell(b"\x00\xff"), &blob, None),
