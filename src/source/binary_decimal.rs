@@ -146,7 +146,7 @@ mod tests {
 
     /// What the generic path makes of a cell: `mysql_common`'s reader and formatter, then
     /// [`crate::source::decode::decimal_text`].
-    fn generic(bytes: &[u8], precision: u8, scale: u8) -> String {
+    fn generic(bytes: &[u8], precision: u8, scale: u8) -> CompactString {
         let decimal =
             Decimal::read_bin(bytes, usize::from(precision), usize::from(scale), false).unwrap();
         crate::source::decode::decimal_text(&decimal.to_string(), scale).unwrap()

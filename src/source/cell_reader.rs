@@ -33,10 +33,15 @@ pub enum CellReader<'m> {
     /// VARCHAR, VARBINARY, TEXT, BLOB: a little-endian length of `length_size` bytes, then the
     /// bytes; text in the column's character set when `text`.
     Prefixed { length_size: usize, text: bool },
-    /// DATETIME(fsp), `MYSQL_TYPE_DATETIME2`.
-    DateTime { fsp: u8 },
-    /// DECIMAL(precision, scale) of the cell (the column's scale may differ after an ALTER).
-    Decimal { precision: u8, scale: u8 },
+    /// DATETIME(fsp), `MYSQL_TYPE_DATETIME2`, of `size` bytes.
+    DateTime { size: usize },
+    /// DECIMAL(precision, scale) of the cell (the column's scale may differ after an ALTER), of
+    /// `size` bytes.
+    Decimal {
+        precision: u8,
+        scale: u8,
+        size: usize,
+    },
     /// TIMESTAMP(fsp), `MYSQL_TYPE_TIMESTAMP2`, of `size` bytes.
     Timestamp { fsp: u8, size: usize },
     /// Everything else: `mysql_common`'s reader, then [`decode::binlog_value`].
@@ -70,11 +75,15 @@ impl<'m> CellReader<'m> {
                     text,
                 }
             }
-            (C::MYSQL_TYPE_DATETIME2, &[fsp @ 0..=6], T::DateTime { .. }) => {
-                CellReader::DateTime { fsp }
-            }
+            (C::MYSQL_TYPE_DATETIME2, &[fsp @ 0..=6], T::DateTime { .. }) => CellReader::DateTime {
+                size: 5 + usize::from(fsp).div_ceil(2),
+            },
             (C::MYSQL_TYPE_NEWDECIMAL, &[precision, scale], T::Decimal { .. }) => {
-                CellReader::Decimal { precision, scale }
+                CellReader::Decimal {
+                    precision,
+                    scale,
+                    size: binary_decimal::cell_size(precision, scale),
+                }
             }
             (C::MYSQL_TYPE_TIMESTAMP2, &[fsp], T::Timestamp { .. }) => {
                 match binary_timestamp::cell_size(fsp) {
@@ -105,10 +114,7 @@ impl<'m> CellReader<'m> {
             CellReader::Float => Ok(Value::Float(f32::from_le_bytes(fixed(buf)?))),
             CellReader::Double => Ok(Value::Double(f64::from_le_bytes(fixed(buf)?))),
             CellReader::Prefixed { length_size, text } => {
-                let mut raw = [0_u8; 8];
-                raw[..length_size].copy_from_slice(take(buf, length_size)?);
-                let length = usize::try_from(u64::from_le_bytes(raw))
-                    .map_err(|_| "a cell longer than memory".to_string())?;
+                let length = prefixed_length(buf, length_size)?;
                 let bytes = take(buf, length)?;
                 if text {
                     let charset = column.charset.as_deref().unwrap_or("utf8mb4");
@@ -117,12 +123,13 @@ impl<'m> CellReader<'m> {
                     Ok(Value::Bytes(bytes.to_vec()))
                 }
             }
-            CellReader::DateTime { fsp } => {
-                let bytes = take(buf, 5 + usize::from(fsp).div_ceil(2))?;
-                Ok(datetime2(bytes))
-            }
-            CellReader::Decimal { precision, scale } => {
-                let bytes = take(buf, binary_decimal::cell_size(precision, scale))?;
+            CellReader::DateTime { size } => Ok(datetime2(take(buf, size)?)),
+            CellReader::Decimal {
+                precision,
+                scale,
+                size,
+            } => {
+                let bytes = take(buf, size)?;
                 let text = binary_decimal::decimal_text(bytes, precision, scale)?;
                 decode::decimal_value(text, scale, column)
             }
@@ -147,15 +154,10 @@ impl<'m> CellReader<'m> {
             CellReader::Integer { size } => size,
             CellReader::Float => 4,
             CellReader::Double => 8,
-            CellReader::Prefixed { length_size, .. } => {
-                let mut raw = [0_u8; 8];
-                raw[..length_size].copy_from_slice(take(buf, length_size)?);
-                usize::try_from(u64::from_le_bytes(raw))
-                    .map_err(|_| "a cell longer than memory".to_string())?
-            }
-            CellReader::DateTime { fsp } => 5 + usize::from(fsp).div_ceil(2),
-            CellReader::Decimal { precision, scale } => binary_decimal::cell_size(precision, scale),
-            CellReader::Timestamp { size, .. } => size,
+            CellReader::Prefixed { length_size, .. } => prefixed_length(buf, length_size)?,
+            CellReader::DateTime { size }
+            | CellReader::Decimal { size, .. }
+            | CellReader::Timestamp { size, .. } => size,
             CellReader::Generic { ty, meta } => {
                 buf.parse::<BinlogValue<'m>>((ty, meta, false, false))
                     .map_err(|e| format!("bad value: {e}"))?;
@@ -172,6 +174,13 @@ fn take<'a>(buf: &mut ParseBuf<'a>, size: usize) -> Result<&'a [u8], String> {
     buf.checked_eat(size).ok_or_else(|| {
         format!("bad value: the row image ends inside the cell ({size} bytes, {left} left)")
     })
+}
+
+/// The little-endian length of `length_size` (1 to 4) bytes that starts a string or blob cell.
+fn prefixed_length(buf: &mut ParseBuf<'_>, length_size: usize) -> Result<usize, String> {
+    let mut raw = [0_u8; 8];
+    raw[..length_size].copy_from_slice(take(buf, length_size)?);
+    usize::try_from(u64::from_le_bytes(raw)).map_err(|_| "a cell longer than memory".to_string())
 }
 
 /// The next `N` bytes of the image as an array.

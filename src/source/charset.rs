@@ -12,10 +12,12 @@ use encoding_rs::Encoding;
 
 /// Whether `charset` (a MySQL character-set name) is supported by [`to_utf8`].
 pub fn is_supported(charset: &str) -> bool {
-    matches!(
-        charset,
-        "utf8mb4" | "utf8mb3" | "utf8" | "ascii" | "binary" | "utf32"
-    ) || encoding_for(charset).is_some()
+    is_utf8(charset) || charset == "utf32" || encoding_for(charset).is_some()
+}
+
+/// Whether text in `charset` is valid UTF-8 as it is stored (ASCII and binary included).
+fn is_utf8(charset: &str) -> bool {
+    matches!(charset, "utf8mb4" | "utf8mb3" | "utf8" | "ascii" | "binary")
 }
 
 /// Decodes `bytes` stored in MySQL character set `charset` into a `String`.
@@ -23,7 +25,7 @@ pub fn is_supported(charset: &str) -> bool {
 /// `Err` carries a description of the problem (the caller names the column).
 pub fn to_utf8(bytes: &[u8], charset: &str) -> Result<String, String> {
     match charset {
-        "utf8mb4" | "utf8mb3" | "utf8" | "ascii" | "binary" => std::str::from_utf8(bytes)
+        _ if is_utf8(charset) => std::str::from_utf8(bytes)
             .map(str::to_owned)
             .map_err(|error| format!("invalid {charset} text: {error}")),
         "utf32" => utf32_to_utf8(bytes),
@@ -40,20 +42,19 @@ pub fn to_utf8(bytes: &[u8], charset: &str) -> Result<String, String> {
 
 /// Like [`to_utf8`], but takes the bytes: UTF-8 text becomes the `String` without a copy.
 pub fn into_utf8(bytes: Vec<u8>, charset: &str) -> Result<String, String> {
-    match charset {
-        "utf8mb4" | "utf8mb3" | "utf8" | "ascii" | "binary" => String::from_utf8(bytes)
-            .map_err(|error| format!("invalid {charset} text: {}", error.utf8_error())),
-        _ => to_utf8(&bytes, charset),
+    if !is_utf8(charset) {
+        return to_utf8(&bytes, charset);
     }
+    String::from_utf8(bytes)
+        .map_err(|error| format!("invalid {charset} text: {}", error.utf8_error()))
 }
 
 /// Like [`to_utf8`], into a `CompactString`: short UTF-8 text is held inline, not allocated.
 pub fn to_utf8_compact(bytes: &[u8], charset: &str) -> Result<CompactString, String> {
-    match charset {
-        "utf8mb4" | "utf8mb3" | "utf8" | "ascii" | "binary" => CompactString::from_utf8(bytes)
-            .map_err(|error| format!("invalid {charset} text: {error}")),
-        _ => to_utf8(bytes, charset).map(CompactString::from),
+    if !is_utf8(charset) {
+        return to_utf8(bytes, charset).map(CompactString::from);
     }
+    CompactString::from_utf8(bytes).map_err(|error| format!("invalid {charset} text: {error}"))
 }
 
 /// The WHATWG encoding of a MySQL character set, when one matches it exactly.

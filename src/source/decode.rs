@@ -22,7 +22,7 @@
 //! - JSON: canonical text (see `source::json`); partial updates are applied to the before image.
 //! - GEOMETRY: the internal bytes (4-byte SRID + WKB) as `Bytes`; VECTOR: its bytes.
 
-use compact_str::CompactString;
+use compact_str::{format_compact, CompactString};
 use mysql_async::binlog::row::BinlogRow;
 use mysql_async::binlog::value::BinlogValue;
 use mysql_async::Value as MyValue;
@@ -147,7 +147,7 @@ fn binlog_scalar(value: MyValue, column: &ColumnSchema) -> Result<Value, String>
         (T::Double, MyValue::Float(f)) => Ok(Value::Double(f64::from(*f))),
         (T::Decimal { scale, .. }, MyValue::Bytes(text)) => {
             let text = std::str::from_utf8(text).map_err(|_| bad_text("DECIMAL", "?"))?;
-            decimal_text(text, *scale).map(|text| Value::Decimal(text.into()))
+            decimal_text(text, *scale).map(Value::Decimal)
         }
         (T::Binary { length }, MyValue::Bytes(bytes)) => {
             let mut bytes = bytes.clone();
@@ -250,7 +250,7 @@ fn result_value(value: MyValue, column: &ColumnSchema) -> Result<Value, String> 
                 .map_err(|_| bad_text("DOUBLE", &text))
         }
         (T::Decimal { scale, .. }, MyValue::Bytes(text)) => {
-            decimal_text(&utf8(&text)?, *scale).map(|text| Value::Decimal(text.into()))
+            decimal_text(&utf8(&text)?, *scale).map(Value::Decimal)
         }
         (
             T::Char { .. } | T::VarChar { .. } | T::Text | T::Enum { .. } | T::Set { .. },
@@ -361,18 +361,16 @@ pub fn decimal_value(
 ) -> Result<Value, String> {
     match column.ty {
         MySqlType::Decimal { scale, .. } if scale == cell_scale => Ok(Value::Decimal(text)),
-        MySqlType::Decimal { scale, .. } => {
-            decimal_text(&text, scale).map(|text| Value::Decimal(text.into()))
-        }
+        MySqlType::Decimal { scale, .. } => decimal_text(&text, scale).map(Value::Decimal),
         _ => Err(format!("a DECIMAL cell in a {:?} column", column.ty)),
     }
 }
 
 /// Brings DECIMAL text to its exact form: optional `-`, integer digits without leading zeros
 /// (at least one), and exactly `scale` fraction digits; `-0.00` is `0.00`.
-pub fn decimal_text(text: &str, scale: u8) -> Result<String, String> {
+pub fn decimal_text(text: &str, scale: u8) -> Result<CompactString, String> {
     if is_exact_decimal(text, scale) {
-        return Ok(text.to_owned());
+        return Ok(text.into());
     }
     let trimmed = text.trim();
     let (negative, digits) = match trimmed.strip_prefix('-') {
@@ -405,9 +403,9 @@ pub fn decimal_text(text: &str, scale: u8) -> Result<String, String> {
     let is_zero = int_part == "0" && frac.bytes().all(|b| b == b'0');
     let sign = if negative && !is_zero { "-" } else { "" };
     Ok(if scale == 0 {
-        format!("{sign}{int_part}")
+        format_compact!("{sign}{int_part}")
     } else {
-        format!("{sign}{int_part}.{frac}")
+        format_compact!("{sign}{int_part}.{frac}")
     })
 }
 

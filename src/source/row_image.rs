@@ -50,45 +50,44 @@ pub fn decode_rows(
         let meta = tme.get_column_metadata(index).unwrap_or(&[]);
         readers.push(CellReader::for_column(ty, meta, column));
     }
-    let before_columns: Option<Vec<bool>> = rows_event
-        .columns_before_image()
-        .map(|bits| bits.iter().map(|b| *b).collect());
-    let after_columns: Option<Vec<bool>> = rows_event
-        .columns_after_image()
-        .map(|bits| bits.iter().map(|b| *b).collect());
+    // Which images each row has; an image must hold every column (checked once per event).
+    let full_image = |present: Option<usize>| match present {
+        None => Ok(false),
+        Some(present) if present == count => Ok(true),
+        Some(present) => Err(Error::definite(format!(
+            "{}: a row image holds {present} of the table's {count} columns",
+            schema.id
+        ))
+        .with_hint("set binlog_row_image=FULL on the source (globally, and in every session)")),
+    };
+    let has_before = full_image(rows_event.columns_before_image().map(|b| b.count_ones()))?;
+    let has_after = full_image(rows_event.columns_after_image().map(|b| b.count_ones()))?;
     let mut buf = ParseBuf(rows_event.rows_data());
     let mut changes = Vec::new();
     while !buf.is_empty() {
-        let change = match (&before_columns, &after_columns) {
-            (None, Some(after_present)) => RowChange::Insert {
-                after: read_image(&mut buf, after_present, &readers, schema, Cells::All)?,
+        let change = match (has_before, has_after) {
+            (false, true) => RowChange::Insert {
+                after: read_image(&mut buf, &readers, schema, Cells::All)?,
             },
-            (Some(before_present), None) => RowChange::Delete {
-                before: read_image(&mut buf, before_present, &readers, schema, Cells::All)?,
+            (true, false) => RowChange::Delete {
+                before: read_image(&mut buf, &readers, schema, Cells::All)?,
             },
-            (Some(before_present), Some(after_present)) => {
+            (true, true) => {
                 // Most updates keep the key, and then nothing downstream reads the before image
                 // beyond its key: its other cells are skipped, and read only when the key moved.
                 let before_image = ParseBuf(buf.0);
-                let before_key =
-                    read_image(&mut buf, before_present, &readers, schema, Cells::KeyOnly)?;
-                let after = read_image(&mut buf, after_present, &readers, schema, Cells::All)?;
+                let before_key = read_image(&mut buf, &readers, schema, Cells::KeyOnly)?;
+                let after = read_image(&mut buf, &readers, schema, Cells::All)?;
                 let key = |row: &Row| key_bytes(schema.key.iter().filter_map(|&i| row.get(i)));
                 let before = if key(&before_key) == key(&after) {
                     None
                 } else {
                     let mut image = before_image;
-                    Some(read_image(
-                        &mut image,
-                        before_present,
-                        &readers,
-                        schema,
-                        Cells::All,
-                    )?)
+                    Some(read_image(&mut image, &readers, schema, Cells::All)?)
                 };
                 RowChange::Update { before, after }
             }
-            (None, None) => return Err(bad("a row change without images".into())),
+            (false, false) => return Err(bad("a row change without images".into())),
         };
         changes.push(change);
     }
@@ -103,25 +102,15 @@ enum Cells {
     KeyOnly,
 }
 
-/// One row image: the null bitmap over the present columns, then the non-NULL values.
+/// One row image holding every column: the null bitmap, then the non-NULL values.
 fn read_image<'a>(
     buf: &mut ParseBuf<'a>,
-    present: &[bool],
     readers: &[CellReader<'a>],
     schema: &TableSchema,
     cells: Cells,
 ) -> Result<Row, Error> {
-    let present_count = present.iter().filter(|p| **p).count();
-    if present_count != readers.len() {
-        return Err(Error::definite(format!(
-            "{}: a row image holds {present_count} of the table's {} columns",
-            schema.id,
-            readers.len()
-        ))
-        .with_hint("set binlog_row_image=FULL on the source (globally, and in every session)"));
-    }
     let bitmap: &[u8] = buf
-        .parse(present_count.div_ceil(8))
+        .parse(readers.len().div_ceil(8))
         .map_err(|e| Error::definite(format!("{}: bad row image: {e}", schema.id)))?;
     let mut row = Vec::with_capacity(readers.len());
     for (index, (reader, column)) in readers.iter().zip(&schema.columns).enumerate() {
