@@ -568,9 +568,7 @@ async fn handle_event(
                 }
             }
             let target_id = mapping.target.clone();
-            for op in ops.drain(..) {
-                batcher.add(&target_id, &projection.columns, op, now, emitted);
-            }
+            batcher.add_all(&target_id, &projection.columns, ops.drain(..), now, emitted);
         }
         SourceEvent::Commit {
             position,

@@ -113,8 +113,16 @@ struct TableBuffer {
     approx_bytes: usize,
 }
 
-/// A sealed buffer's emptied index and key list, and its row count, kept for the next buffer.
-type SpareIndex = (HashTable<usize>, Vec<KeyBytes>, usize);
+/// A sealed buffer's emptied index and key list, kept for the next buffer.
+#[derive(Debug)]
+struct SpareIndex {
+    /// The table whose buffer it was.
+    table: TableId,
+    index: HashTable<usize>,
+    keys: Vec<KeyBytes>,
+    /// Rows the sealed buffer held: the next buffer's rows are reserved to this.
+    rows_hint: usize,
+}
 
 /// Emptied indexes kept at most (one per table being written is the usual need).
 const MAX_SPARE_INDEXES: usize = 4;
@@ -127,7 +135,10 @@ impl TableBuffer {
     /// A buffer reusing `spare`'s index (emptied) and sized like its batch, so that neither the
     /// index nor the rows grow step by step again (rehashing and copying) in every batch.
     fn new(columns: Arc<Vec<String>>, spare: Option<SpareIndex>) -> Self {
-        let (index, keys, rows_hint) = spare.unwrap_or_default();
+        let (index, keys, rows_hint) = match spare {
+            Some(spare) => (spare.index, spare.keys, spare.rows_hint),
+            None => Default::default(),
+        };
         TableBuffer {
             columns,
             index,
@@ -135,6 +146,40 @@ impl TableBuffer {
             rows: Vec::with_capacity(rows_hint),
             approx_bytes: 0,
         }
+    }
+}
+
+impl TableBuffer {
+    /// Moves operations from `ops` into the buffer, compacting by key, until `ops` is empty
+    /// or the buffer reaches a limit. Returns whether it did (the caller seals it).
+    fn push_until_full(
+        &mut self,
+        hasher: &RandomState,
+        limits: &BatchLimits,
+        ops: &mut impl Iterator<Item = SinkOp>,
+    ) -> bool {
+        for op in ops {
+            let size = approx_row_bytes(&op.values);
+            let hash = hasher.hash_one(&op.key);
+            let keys = &self.keys;
+            match self.index.find(hash, |&i| keys[i] == op.key) {
+                Some(&i) => {
+                    let old = std::mem::replace(&mut self.rows[i], (op.op, op.values));
+                    self.approx_bytes = self.approx_bytes + size - approx_row_bytes(&old.1);
+                }
+                None => {
+                    self.index
+                        .insert_unique(hash, self.rows.len(), |&i| hasher.hash_one(&keys[i]));
+                    self.keys.push(op.key);
+                    self.rows.push((op.op, op.values));
+                    self.approx_bytes += size;
+                }
+            }
+            if self.rows.len() >= limits.max_rows || self.approx_bytes >= limits.max_bytes {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -200,9 +245,46 @@ impl Batcher {
         now: Instant,
         out: &mut Vec<Emitted>,
     ) {
+        self.add_all(target, columns, std::iter::once(op), now, out);
+    }
+
+    /// Adds target operations for `target` in order, all with values following `columns` (one
+    /// rows event's worth): the table's buffer is looked up once, not once per row.
+    pub fn add_all(
+        &mut self,
+        target: &TableId,
+        columns: &Arc<Vec<String>>,
+        ops: impl IntoIterator<Item = SinkOp>,
+        now: Instant,
+        out: &mut Vec<Emitted>,
+    ) {
+        let mut ops = ops.into_iter().peekable();
+        if ops.peek().is_none() {
+            return;
+        }
         self.in_transaction = true;
         self.oldest_row_at.get_or_insert(now);
         self.last_input_at = Some(now);
+        let (hasher, limits) = (self.key_hasher.clone(), self.limits);
+        while ops.peek().is_some() {
+            let Some(buffer) = self.buffer_for(target, columns, out) else {
+                return;
+            };
+            let full = buffer.push_until_full(&hasher, &limits, &mut ops);
+            if full {
+                self.size_cut_this_epoch = true;
+                self.seal_table(target, out);
+            }
+        }
+    }
+
+    /// `target`'s buffer for rows with `columns`, made (reusing a spare index) if there is none.
+    fn buffer_for(
+        &mut self,
+        target: &TableId,
+        columns: &Arc<Vec<String>>,
+        out: &mut Vec<Emitted>,
+    ) -> Option<&mut TableBuffer> {
         let needs_new_buffer = match self.buffers.get(target) {
             Some(buffer) => !Arc::ptr_eq(&buffer.columns, columns) && buffer.columns != *columns,
             None => true,
@@ -211,36 +293,24 @@ impl Batcher {
             // The column list changed (schema change): rows with different columns cannot share
             // a load, so what is buffered goes first.
             self.seal_table(target, out);
-            let spare = self.spare_indexes.pop();
+            let spare = self.take_spare(target);
             self.buffers
                 .insert(target.clone(), TableBuffer::new(Arc::clone(columns), spare));
         }
-        let Some(buffer) = self.buffers.get_mut(target) else {
-            return;
-        };
-        let size = approx_row_bytes(&op.values);
-        let hasher = &self.key_hasher;
-        let hash = hasher.hash_one(&op.key);
-        let keys = &buffer.keys;
-        match buffer.index.find(hash, |&i| keys[i] == op.key) {
-            Some(&i) => {
-                let old = std::mem::replace(&mut buffer.rows[i], (op.op, op.values));
-                buffer.approx_bytes = buffer.approx_bytes + size - approx_row_bytes(&old.1);
-            }
-            None => {
-                buffer
-                    .index
-                    .insert_unique(hash, buffer.rows.len(), |&i| hasher.hash_one(&keys[i]));
-                buffer.keys.push(op.key);
-                buffer.rows.push((op.op, op.values));
-                buffer.approx_bytes += size;
-            }
-        }
-        if buffer.rows.len() >= self.limits.max_rows || buffer.approx_bytes >= self.limits.max_bytes
-        {
-            self.size_cut_this_epoch = true;
-            self.seal_table(target, out);
-        }
+        self.buffers.get_mut(target)
+    }
+
+    /// The spare index last used by `target`, else the largest one: a table's batches are
+    /// alike in size, so its own index is already grown to fit (no rehashing as it fills).
+    fn take_spare(&mut self, target: &TableId) -> Option<SpareIndex> {
+        let at = self
+            .spare_indexes
+            .iter()
+            .position(|spare| spare.table == *target)
+            .or_else(|| {
+                (0..self.spare_indexes.len()).max_by_key(|&i| self.spare_indexes[i].rows_hint)
+            })?;
+        Some(self.spare_indexes.swap_remove(at))
     }
 
     /// A transaction ended; `position` is just after it.
@@ -347,11 +417,25 @@ impl Batcher {
         let Some(buffer) = self.buffers.remove(target) else {
             return;
         };
-        if self.spare_indexes.len() < MAX_SPARE_INDEXES {
-            let (mut index, mut keys) = (buffer.index, buffer.keys);
-            index.clear();
-            keys.clear();
-            self.spare_indexes.push((index, keys, buffer.rows.len()));
+        let (mut index, mut keys) = (buffer.index, buffer.keys);
+        index.clear();
+        keys.clear();
+        let spare = SpareIndex {
+            table: target.clone(),
+            index,
+            keys,
+            rows_hint: buffer.rows.len(),
+        };
+        // A table keeps one spare, its latest; beyond the bound the smallest goes.
+        if let Some(at) = self.spare_indexes.iter().position(|s| s.table == *target) {
+            self.spare_indexes[at] = spare;
+        } else if self.spare_indexes.len() < MAX_SPARE_INDEXES {
+            self.spare_indexes.push(spare);
+        } else if let Some(smallest) = (0..self.spare_indexes.len())
+            .min_by_key(|&i| self.spare_indexes[i].rows_hint)
+            .filter(|&i| self.spare_indexes[i].rows_hint < spare.rows_hint)
+        {
+            self.spare_indexes[smallest] = spare;
         }
         if buffer.rows.is_empty() {
             return;
@@ -547,6 +631,85 @@ mod tests {
                 jobs_before: 4
             })
         );
+    }
+
+    #[test]
+    fn one_events_rows_are_cut_wherever_a_limit_is_reached() {
+        let (t, u) = (TableId::new("d", "t"), TableId::new("d", "u"));
+        let mut b = Batcher::new(limits(3), 0);
+        let now = Instant::now();
+        let mut out = Vec::new();
+        // Seven rows in one call: cuts after rows 3 and 6; key 1 comes back after the first cut
+        // and is a new row of the second load, not a replacement in the sealed one.
+        let keys = [1, 2, 3, 1, 5, 6, 7];
+        b.add_all(
+            &t,
+            &cols(),
+            keys.map(|k| op(k, "x", Op::Upsert)),
+            now,
+            &mut out,
+        );
+        let loads = jobs(&out);
+        let loaded: Vec<Vec<Value>> = loads
+            .iter()
+            .map(|j| j.rows.iter().map(|(_, row)| row[0].clone()).collect())
+            .collect();
+        assert_eq!(
+            loaded,
+            vec![
+                vec![Value::Int(1), Value::Int(2), Value::Int(3)],
+                vec![Value::Int(1), Value::Int(5), Value::Int(6)],
+            ]
+        );
+        assert_eq!(b.buffered_rows(), 1);
+        b.add_all(
+            &t,
+            &cols(),
+            [8, 9].map(|k| op(k, "x", Op::Upsert)),
+            now,
+            &mut out,
+        );
+        b.add_all(&t, &cols(), std::iter::empty(), now, &mut out);
+        assert_eq!(b.buffered_rows(), 0, "rows 7, 8, 9 made the third load");
+        assert_eq!(jobs(&out).len(), 3);
+        // Spare indexes: a table without one of its own takes the largest; a table that has
+        // one gets its own back.
+        let spare_tables = |b: &Batcher| -> Vec<TableId> {
+            b.spare_indexes.iter().map(|s| s.table.clone()).collect()
+        };
+        assert_eq!(spare_tables(&b), vec![t.clone()]);
+        b.add_all(
+            &u,
+            &cols(),
+            [1].map(|k| op(k, "y", Op::Upsert)),
+            now,
+            &mut out,
+        );
+        assert!(spare_tables(&b).is_empty(), "u took t's spare");
+        b.add_all(
+            &t,
+            &cols(),
+            [1, 2, 3].map(|k| op(k, "y", Op::Upsert)),
+            now,
+            &mut out,
+        );
+        b.add_all(
+            &u,
+            &cols(),
+            [2, 3].map(|k| op(k, "y", Op::Upsert)),
+            now,
+            &mut out,
+        );
+        assert_eq!(spare_tables(&b), vec![t.clone(), u.clone()]);
+        b.add_all(
+            &u,
+            &cols(),
+            [4].map(|k| op(k, "y", Op::Upsert)),
+            now,
+            &mut out,
+        );
+        assert_eq!(spare_tables(&b), vec![t.clone()], "u got its own back");
+        assert_eq!(jobs(&out).len(), 5);
     }
 
     #[test]
