@@ -4,8 +4,8 @@
 //! description for every row, which cost about a fifth of the daemon's CPU in the catch-up
 //! benchmark. Here a [`CellReader`] is chosen once per column per event, from the column types
 //! and metadata, and each cell is read by it, borrowing from the event. An UPDATE's before image
-//! is first read for its key only (the other cells are skipped); it is read whole only when the
-//! key moved, since only then does anything downstream use it (the mapper's delete of the old
+//! is first read for its key bytes only (the other cells are skipped, no row is built); it is
+//! read whole only when the key moved, since only then does anything downstream use it (the mapper's delete of the old
 //! key). About a quarter of the catch-up benchmark's events are updates.
 //!
 //! Invariants: the wire format is the one `mysql_common` parses (per row: the before image if the
@@ -16,11 +16,12 @@
 
 use mysql_async::binlog::events::{RowsEventData, TableMapEvent};
 use mysql_common::io::ParseBuf;
+use smallvec::SmallVec;
 
 use crate::change::{Row, RowChange};
 use crate::error::Error;
-use crate::mapper::key_bytes;
-use crate::schema::TableSchema;
+use crate::mapper::{key_bytes, KeyBytes};
+use crate::schema::{ColumnSchema, TableSchema};
 use crate::source::cell_reader::CellReader;
 use crate::value::Value;
 
@@ -67,39 +68,38 @@ pub fn decode_rows(
     while !buf.is_empty() {
         let change = match (has_before, has_after) {
             (false, true) => RowChange::Insert {
-                after: read_image(&mut buf, &readers, schema, Cells::All)?,
+                after: read_image(&mut buf, &readers, schema)?,
             },
             (true, false) => RowChange::Delete {
-                before: read_image(&mut buf, &readers, schema, Cells::All)?,
+                before: read_image(&mut buf, &readers, schema)?,
             },
             (true, true) => {
                 // Most updates keep the key, and then nothing downstream reads the before image
                 // beyond its key: its other cells are skipped, and read only when the key moved.
                 let before_image = ParseBuf(buf.0);
-                let before_key = read_image(&mut buf, &readers, schema, Cells::KeyOnly)?;
-                let after = read_image(&mut buf, &readers, schema, Cells::All)?;
-                let key = |row: &Row| key_bytes(schema.key.iter().filter_map(|&i| row.get(i)));
-                let before = if key(&before_key) == key(&after) {
+                let before_key = read_image_key(&mut buf, &readers, schema)?;
+                let after = read_image(&mut buf, &readers, schema)?;
+                let after_key = key_bytes(schema.key.iter().filter_map(|&i| after.get(i)));
+                let before = if before_key == after_key {
                     None
                 } else {
                     let mut image = before_image;
-                    Some(read_image(&mut image, &readers, schema, Cells::All)?)
+                    Some(read_image(&mut image, &readers, schema)?)
                 };
                 RowChange::Update { before, after }
             }
             (false, false) => return Err(bad("a row change without images".into())),
         };
+        if changes.is_empty() {
+            // Rows of one event are alike in size: the first one's bytes tell how many follow
+            // (one allocation for the event's changes instead of growth by doubling). Bounded,
+            // in case a tiny first row precedes large ones.
+            let first_row_bytes = rows_event.rows_data().len() - buf.0.len();
+            changes.reserve((1 + buf.0.len() / first_row_bytes.max(1)).min(4096));
+        }
         changes.push(change);
     }
     Ok(changes)
-}
-
-/// Which cells of an image [`read_image`] decodes.
-#[derive(Clone, Copy, PartialEq)]
-enum Cells {
-    All,
-    /// Only the key columns; the others are skipped and stand as NULL in the row.
-    KeyOnly,
 }
 
 /// One row image holding every column: the null bitmap, then the non-NULL values.
@@ -107,34 +107,70 @@ fn read_image<'a>(
     buf: &mut ParseBuf<'a>,
     readers: &[CellReader<'a>],
     schema: &TableSchema,
-    cells: Cells,
 ) -> Result<Row, Error> {
-    let bitmap: &[u8] = buf
-        .parse(readers.len().div_ceil(8))
-        .map_err(|e| Error::definite(format!("{}: bad row image: {e}", schema.id)))?;
+    let bitmap = read_null_bitmap(buf, readers.len(), schema)?;
     let mut row = Vec::with_capacity(readers.len());
     for (index, (reader, column)) in readers.iter().zip(&schema.columns).enumerate() {
-        let is_null = bitmap
-            .get(index / 8)
-            .is_some_and(|byte| (byte >> (index % 8)) & 1 == 1);
-        if is_null {
+        if is_null(bitmap, index) {
             row.push(Value::Null);
             continue;
         }
-        let read = if cells == Cells::KeyOnly && !schema.key.contains(&index) {
-            reader.skip(buf).map(|()| Value::Null)
-        } else {
-            reader.read(buf, column)
-        };
-        match read {
-            Ok(value) => row.push(value),
-            Err(reason) => {
-                return Err(Error::definite(format!(
-                    "{}.{}: {reason}",
-                    schema.id, column.name
-                )))
-            }
-        }
+        row.push(
+            reader
+                .read(buf, column)
+                .map_err(|reason| cell_error(schema, column, reason))?,
+        );
     }
     Ok(row)
+}
+
+/// The key bytes ([`key_bytes`]) of one row image holding every column: its key cells are
+/// decoded, the others skipped, and no row is built.
+fn read_image_key<'a>(
+    buf: &mut ParseBuf<'a>,
+    readers: &[CellReader<'a>],
+    schema: &TableSchema,
+) -> Result<KeyBytes, Error> {
+    let bitmap = read_null_bitmap(buf, readers.len(), schema)?;
+    let mut key_cells: SmallVec<[(usize, Value); 2]> = SmallVec::new();
+    for (index, (reader, column)) in readers.iter().zip(&schema.columns).enumerate() {
+        let is_key = schema.key.contains(&index);
+        if is_null(bitmap, index) {
+            if is_key {
+                key_cells.push((index, Value::Null));
+            }
+            continue;
+        }
+        if is_key {
+            let value = reader
+                .read(buf, column)
+                .map_err(|reason| cell_error(schema, column, reason))?;
+            key_cells.push((index, value));
+        } else {
+            reader
+                .skip(buf)
+                .map_err(|reason| cell_error(schema, column, reason))?;
+        }
+    }
+    let cell = |i: usize| key_cells.iter().find(|(c, _)| *c == i).map(|(_, v)| v);
+    Ok(key_bytes(schema.key.iter().filter_map(|&i| cell(i))))
+}
+
+fn read_null_bitmap<'a>(
+    buf: &mut ParseBuf<'a>,
+    columns: usize,
+    schema: &TableSchema,
+) -> Result<&'a [u8], Error> {
+    buf.parse(columns.div_ceil(8))
+        .map_err(|e| Error::definite(format!("{}: bad row image: {e}", schema.id)))
+}
+
+fn is_null(bitmap: &[u8], index: usize) -> bool {
+    bitmap
+        .get(index / 8)
+        .is_some_and(|byte| (byte >> (index % 8)) & 1 == 1)
+}
+
+fn cell_error(schema: &TableSchema, column: &ColumnSchema, reason: String) -> Error {
+    Error::definite(format!("{}.{}: {reason}", schema.id, column.name))
 }
