@@ -46,6 +46,8 @@ pub struct Projection {
     pub columns: Arc<Vec<String>>,
     /// For each entry of `columns`, the index of the source column.
     source_indexes: Vec<usize>,
+    /// `source_indexes` is `0..n`: rows are sent as they are (checked once, not per row).
+    keeps_every_column: bool,
     /// Source columns that the target does not have (not replicated).
     pub ignored_source_columns: Vec<String>,
 }
@@ -118,9 +120,11 @@ impl TableMapping {
             ))
             .with_hint("add a primary key to the source table or exclude it from source.tables"));
         }
+        let keeps_every_column = source_indexes.iter().enumerate().all(|(i, &s)| i == s);
         Ok(Projection {
             columns: Arc::new(columns),
             source_indexes,
+            keeps_every_column,
             ignored_source_columns,
         })
     }
@@ -181,13 +185,7 @@ fn project(
             schema.columns.len()
         )));
     }
-    let values = if projection.source_indexes.len() == row.len()
-        && projection
-            .source_indexes
-            .iter()
-            .enumerate()
-            .all(|(i, &s)| i == s)
-    {
+    let values = if projection.keeps_every_column && projection.source_indexes.len() == row.len() {
         row
     } else {
         let mut row = row;
