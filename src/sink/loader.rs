@@ -36,7 +36,7 @@ use crate::target::TargetTable;
 
 /// Sealed jobs waiting per table while one loads (bounds memory: 1 loading, 1 encoded, 1 being
 /// encoded and this many queued).
-const LOADER_QUEUE_CAPACITY: usize = 2;
+const LOADER_QUEUE_CAPACITY: usize = 1;
 /// Encoded bodies waiting per table for the load in flight to finish.
 const ENCODED_AHEAD: usize = 1;
 
