@@ -147,9 +147,7 @@ impl TableBuffer {
             approx_bytes: 0,
         }
     }
-}
 
-impl TableBuffer {
     /// Moves operations from `ops` into the buffer, compacting by key, until `ops` is empty
     /// or the buffer reaches a limit. Returns whether it did (the caller seals it).
     fn push_until_full(
