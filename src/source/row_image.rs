@@ -5,8 +5,9 @@
 //! benchmark. Here a [`CellReader`] is chosen once per column per event, from the column types
 //! and metadata, and each cell is read by it, borrowing from the event. An UPDATE's before image
 //! is first read for its key bytes only (the other cells are skipped, no row is built); it is
-//! read whole only when the key moved, since only then does anything downstream use it (the mapper's delete of the old
-//! key). About a quarter of the catch-up benchmark's events are updates.
+//! read whole only when the key moved, since only then does anything downstream use it (the
+//! mapper's delete of the old key). About a quarter of the catch-up benchmark's events are
+//! updates.
 //!
 //! Invariants: the wire format is the one `mysql_common` parses (per row: the before image if the
 //! event has one, then the after image; each image is a null bitmap over its present columns,
