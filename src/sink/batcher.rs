@@ -429,11 +429,13 @@ impl Batcher {
             self.spare_indexes[at] = spare;
         } else if self.spare_indexes.len() < MAX_SPARE_INDEXES {
             self.spare_indexes.push(spare);
-        } else if let Some(smallest) = (0..self.spare_indexes.len())
-            .min_by_key(|&i| self.spare_indexes[i].rows_hint)
-            .filter(|&i| self.spare_indexes[i].rows_hint < spare.rows_hint)
+        } else if let Some(smallest) = self
+            .spare_indexes
+            .iter_mut()
+            .min_by_key(|kept| kept.rows_hint)
+            .filter(|kept| kept.rows_hint < spare.rows_hint)
         {
-            self.spare_indexes[smallest] = spare;
+            *smallest = spare;
         }
         if buffer.rows.is_empty() {
             return;
