@@ -1,5 +1,5 @@
-//! Binlog files written by real MySQL and MariaDB servers (`../shared/fixtures/binlogs`),
-//! decoded by the same event state machine the replica connection uses.
+//! Binlog files written by real MySQL and MariaDB servers (`tests/fixtures/binlogs`, origin and
+//! licence in its README), decoded by the same event state machine the replica connection uses.
 
 // Scenarios are plain async functions called by the `#[tokio::test]`s: they unwrap like tests.
 #![allow(clippy::unwrap_used)]
@@ -19,7 +19,7 @@ use mysql2starrocks::value::Value;
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/binlogs"
+        "/tests/fixtures/binlogs"
     ))
     .join(name)
 }
