@@ -25,8 +25,8 @@
 #
 # Environment:
 #   M2S_CACHE_DIR          cache root (default /var/cache/mysql2starrocks)
-#   M2S_DEBIAN_MIRROR      Debian mirror URL for sid (default: derived from the host's apt sources;
-#                          on non-Debian hosts the Debian project's CDN redirector is used)
+#   M2S_DEBIAN_MIRROR      Debian mirror URL for sid (default: the host's own apt sources; none
+#                          there is an error naming this variable)
 #   M2S_MYSQL_SNAPSHOT     a snapshot.debian.org timestamp (e.g. 20260401T000000Z) to take sid
 #                          from when sid itself has moved past MySQL 9.7
 #   M2S_FORCE=1            redo everything except the MariaDB apt install
@@ -205,10 +205,15 @@ derive_mirror() {
       uri=$(sed -E 's/\[[^]]*\]//' /etc/apt/sources.list \
         | awk -v c="$codename" '$1 == "deb" && $3 == c { print $2; exit }')
     fi
+    if [[ -z $uri ]]; then
+      # One-line format in sources.list.d.
+      uri=$(cat /etc/apt/sources.list.d/*.list 2>/dev/null | sed -E 's/\[[^]]*\]//' \
+        | awk -v c="$codename" '$1 == "deb" && $3 == c { print $2; exit }')
+    fi
     if [[ -n $uri ]]; then echo "${uri%/}"; return; fi
   fi
-  # Not a Debian host (or no parseable source): the Debian project's CDN redirector.
-  echo "http://deb.debian.org/debian"
+  # No Debian mirror in this machine's apt configuration: no host is guessed.
+  return 1
 }
 
 provision_mysql() {
@@ -217,7 +222,9 @@ provision_mysql() {
   if [[ -n ${M2S_MYSQL_SNAPSHOT:-} ]]; then
     mirror="http://snapshot.debian.org/archive/debian/$M2S_MYSQL_SNAPSHOT"
   else
-    mirror=$(derive_mirror)
+    mirror=$(derive_mirror) || die "no Debian mirror found in this machine's apt sources \
+(/etc/apt/sources.list.d/*.sources, *.list, /etc/apt/sources.list) to fetch MySQL 9.7 from sid: \
+set M2S_DEBIAN_MIRROR to a Debian mirror URL"
   fi
   suite_line="deb [signed-by=$keyring] $mirror sid main"
   mkdir -p "$apt_dir"/{etc/apt.conf.d,etc/preferences.d,etc/sources.list.d,etc/trusted.gpg.d} \

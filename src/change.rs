@@ -38,7 +38,10 @@ pub enum DdlKind {
     DropTable,
     RenameTable,
     AlterTable,
-    /// Other DDL (CREATE INDEX, DROP DATABASE, ...).
+    /// `DROP DATABASE`/`DROP SCHEMA`: its `tables` hold one entry per database with an empty
+    /// table name, standing for every table of that database.
+    DropDatabase,
+    /// Other DDL (CREATE INDEX, CREATE DATABASE, ...).
     Other,
 }
 

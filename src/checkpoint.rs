@@ -8,11 +8,16 @@
 //! - `v1/snapshot/<db>.<table>`: per-table snapshot progress ([`SnapshotState`]);
 //! - `v1/snapshot_start`: the source position recorded before the first snapshot read anything
 //!   (streaming starts there once every table is copied, when there is no position yet);
-//! - `v1/meta/first_start_done`: set once `target.pre_sql` has run.
+//! - `v1/meta/first_start_done`: set once `target.pre_sql` has run;
+//! - `v1/in_flight/<label>`: a Stream Load that was (or was about to be) sent and is not known
+//!   to have ended ([`InFlightLoad`]). A new run settles each before it loads anything, so an old
+//!   load can never commit after a newer load of the same keys.
 //!
 //! Invariants:
 //! - Durable on return: every write is a `WriteBatch` with `sync = true`, so a kill -9 (or a power
 //!   loss) right after [`CheckpointStore::save`] returns keeps it, and related keys change together.
+//!   The one exception is forgetting an in-flight load ([`CheckpointStore::clear_in_flight`]): a
+//!   lost delete only makes the next start look the label up once more.
 //! - One writer per directory: RocksDB's `LOCK` file. A second [`CheckpointStore::open`] fails
 //!   with a definite error. [`CheckpointStore::open_read_only`] takes no lock (for `status`
 //!   while the daemon runs) and sees everything saved before it opened.
@@ -41,6 +46,7 @@ const KEY_LABEL_SEQ: &[u8] = b"v1/label_seq";
 const KEY_FIRST_START_DONE: &[u8] = b"v1/meta/first_start_done";
 const KEY_SNAPSHOT_START: &[u8] = b"v1/snapshot_start";
 const PREFIX_SNAPSHOT: &str = "v1/snapshot/";
+const PREFIX_IN_FLIGHT: &str = "v1/in_flight/";
 /// The only value format this version reads and writes.
 const FORMAT_VERSION: u32 = 1;
 /// Epoch numbers reserved per durable write of `v1/label_seq`.
@@ -156,6 +162,13 @@ pub struct CheckpointSummary {
     pub first_start_done: bool,
     /// The next epoch number a writer would hand out.
     pub next_epoch: u64,
+}
+
+/// A load that may still be running in StarRocks: its database and label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InFlightLoad {
+    pub db: String,
+    pub label: String,
 }
 
 /// The RocksDB checkpoint store of one state directory.
@@ -385,6 +398,42 @@ impl CheckpointStore {
         Ok(next)
     }
 
+    /// Records, durably, that a load under `load.label` is about to be sent.
+    pub fn record_in_flight(&self, load: &InFlightLoad) -> Result<()> {
+        let mut batch = WriteBatch::default();
+        let record = InFlightRecord {
+            v: FORMAT_VERSION,
+            load: load.clone(),
+        };
+        batch.put(in_flight_key(&load.label), encode(&record)?);
+        self.write(batch, "in-flight load")
+    }
+
+    /// Forgets an in-flight load whose outcome is known. Not synced (see the module doc).
+    pub fn clear_in_flight(&self, label: &str) -> Result<()> {
+        let mut batch = WriteBatch::default();
+        batch.delete(in_flight_key(label));
+        self.write_with(batch, "in-flight load", false)
+    }
+
+    /// Every recorded in-flight load.
+    pub fn in_flight_loads(&self) -> Result<Vec<InFlightLoad>> {
+        let prefix = PREFIX_IN_FLIGHT.as_bytes();
+        let mut loads = Vec::new();
+        for item in self
+            .db
+            .iterator(IteratorMode::From(prefix, Direction::Forward))
+        {
+            let (key, value) = item.map_err(|error| self.read_error("in-flight loads", error))?;
+            if !key.starts_with(prefix) {
+                break;
+            }
+            let record: InFlightRecord = decode(&key, &value, &self.dir)?;
+            loads.push(record.load);
+        }
+        Ok(loads)
+    }
+
     /// Forgets the position, the source identity, every table's snapshot state and the
     /// first-start flag (`reset`). Epoch numbering continues.
     pub fn clear_all(&self) -> Result<()> {
@@ -407,6 +456,10 @@ impl CheckpointStore {
     }
 
     fn write(&self, batch: WriteBatch, what: &str) -> Result<()> {
+        self.write_with(batch, what, true)
+    }
+
+    fn write_with(&self, batch: WriteBatch, what: &str, sync: bool) -> Result<()> {
         if self.read_only {
             return Err(Error::definite(format!(
                 "internal: {what} write on the read-only state dir {}",
@@ -414,7 +467,7 @@ impl CheckpointStore {
             )));
         }
         let mut options = WriteOptions::default();
-        options.set_sync(true);
+        options.set_sync(sync);
         self.db.write_opt(batch, &options).map_err(|error| {
             Error::transient(format!(
                 "cannot write the {what} to state dir {}: {error}",
@@ -484,6 +537,11 @@ fn snapshot_key(table: &TableId) -> String {
         escape_name(&table.db),
         escape_name(&table.table)
     )
+}
+
+/// Key of an in-flight load: labels are `[-\w]` only, so the label is the key's tail.
+fn in_flight_key(label: &str) -> String {
+    format!("{PREFIX_IN_FLIGHT}{label}")
 }
 
 fn escape_name(name: &str) -> String {
@@ -602,6 +660,13 @@ fn snapshot_record(table: &TableId, state: &SnapshotState) -> SnapshotRecord {
     }
 }
 
+#[derive(Debug, Serialize, Deserialize)]
+struct InFlightRecord {
+    v: u32,
+    #[serde(flatten)]
+    load: InFlightLoad,
+}
+
 macro_rules! versioned {
     ($($record:ty),*) => {
         $(impl Versioned for $record {
@@ -616,7 +681,8 @@ versioned!(
     IdentityRecord,
     LabelSeqRecord,
     FlagRecord,
-    SnapshotRecord
+    SnapshotRecord,
+    InFlightRecord
 );
 
 /// The stored (and `status --json`) form of a [`Position`]: explicit JSON, independent of the

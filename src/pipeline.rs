@@ -39,7 +39,8 @@ use crate::metrics::{Metrics, SourceOp};
 use crate::schema::{TableId, TableSchema};
 use crate::sink::batcher::{BatchLimits, Batcher, CommitTracker, Emitted};
 use crate::sink::loader::{
-    encoder_for, new_run_id, stream_load_settings, JobResult, LoadContext, LoaderContext, Loaders,
+    encoder_for, new_run_id, settle_earlier_loads, stream_load_settings, JobResult, LoadContext,
+    LoaderContext, Loaders,
 };
 use crate::sink::stream_load::StreamLoadClient;
 use crate::snapshot::SnapshotOutcome;
@@ -135,7 +136,7 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<()> 
             interval / 2,
         )))
     });
-    let store = CheckpointStore::open(&config.state_dir)?;
+    let store = Arc::new(CheckpointStore::open(&config.state_dir)?);
     let mut backoff = Duration::from_secs(1);
     let result = loop {
         let started = Instant::now();
@@ -190,7 +191,7 @@ async fn systemd_watchdog(status: Arc<PipelineStatus>, every: Duration) {
 /// One life of the pipeline: from the checkpoint until shutdown or the first error.
 async fn run_once(
     config: &Config,
-    store: &CheckpointStore,
+    store: &Arc<CheckpointStore>,
     mut shutdown: watch::Receiver<bool>,
     status: &Arc<PipelineStatus>,
     metrics: &Metrics,
@@ -215,6 +216,15 @@ async fn run_once(
             first_start_done: true,
             ..CheckpointUpdate::default()
         })?;
+    }
+    // A table copied earlier but no longer replicated (taken out of source.tables, or gone
+    // from the source) misses its changes from now on: its copy is forgotten, so that if it
+    // comes back it is copied again instead of resuming with a gap.
+    for (id, _) in store.snapshot_states()? {
+        if !tables.contains_key(&id) {
+            info!(table = %id, "No longer replicated: its copy is forgotten (it is copied again if it comes back).");
+            store.clear_table(&id)?;
+        }
     }
     // Tables to copy first: every routed table whose snapshot is not finished (none with
     // `snapshot.mode: never`).
@@ -291,6 +301,7 @@ async fn run_once(
         )),
     );
     let encoder = Arc::new(encoder_for(&config.target));
+    settle_earlier_loads(&client, store).await?;
     let start = match saved.clone() {
         Some(position) => {
             info!(%position, "Resuming from the checkpoint.");
@@ -298,7 +309,14 @@ async fn run_once(
         }
         None if config.snapshot.mode == SnapshotMode::Never => {
             let position = crate::source::current_position_at(&settings).await?;
-            info!(%position, "No checkpoint: starting at the source's current position.");
+            // Why: saved before anything runs, so a stop before the first checkpoint (no
+            // heartbeat or commit yet) resumes here instead of at a later "current" position,
+            // which would skip every change written while the daemon was down.
+            store.save(&CheckpointUpdate {
+                position: Some(position.clone()),
+                ..CheckpointUpdate::default()
+            })?;
+            info!(%position, "No checkpoint: starting at the source's current position (saved).");
             position
         }
         None => match store.snapshot_start()? {
@@ -336,6 +354,7 @@ async fn run_once(
             metrics,
             load: LoadContext {
                 client: Arc::clone(&client),
+                store: Arc::clone(store),
                 encoder: Arc::clone(&encoder),
                 run_id: new_run_id(),
                 target_config: config.target.clone(),
@@ -403,6 +422,7 @@ async fn run_once(
     let mut loaders = Loaders::new(LoaderContext {
         load: LoadContext {
             client,
+            store: Arc::clone(store),
             encoder,
             run_id,
             target_config: config.target.clone(),
@@ -488,7 +508,29 @@ async fn run_once(
     };
     status.set_ready(false);
     loaders.abort();
-    outcome
+    prefer_definite_load_failure(outcome, &mut result_rx)
+}
+
+/// A transient error (a loader found stopped, say) may only be the echo of a loader's definite
+/// failure whose result is still queued: that failure is the real outcome, so the daemon stops
+/// with it instead of restarting into the same failure forever.
+fn prefer_definite_load_failure(
+    outcome: Result<()>,
+    results: &mut mpsc::UnboundedReceiver<JobResult>,
+) -> Result<()> {
+    match outcome {
+        Err(error) if error.is_transient() => {
+            while let Ok(result) = results.try_recv() {
+                if let Err(failure) = result.outcome {
+                    if !failure.is_transient() {
+                        return Err(failure);
+                    }
+                }
+            }
+            Err(error)
+        }
+        other => other,
+    }
 }
 
 /// Lists the source tables matching the filter and loads their schemas.
@@ -504,7 +546,21 @@ async fn discover_tables(
             out.insert(table, Arc::new(schema));
         }
     }
+    if let Some((first, second, target)) = config.routes.find_collision(out.keys()) {
+        return Err(collision_error(&first, &second, &target));
+    }
     Ok(out)
+}
+
+/// Two source tables routed to one target: their rows would mix, and a TRUNCATE of either would
+/// empty both.
+fn collision_error(first: &TableId, second: &TableId, target: &TableId) -> Error {
+    Error::definite(format!(
+        "source tables {first} and {second} are both routed to target table {target}"
+    ))
+    .with_hint(
+        "give each source table its own target (routes), or exclude one of them from source.tables",
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -527,6 +583,13 @@ async fn handle_event(
             if !mappings.contains_key(&table.id) {
                 // A table created (or first written) after start-up that matches the filter.
                 let target_id = config.routes.target_for(&table.id);
+                if let Some((other, _)) = mappings.iter().find(|(_, m)| m.target == target_id) {
+                    return Err(collision_error(other, &table.id, &target_id));
+                }
+                if config.target.auto_create {
+                    info!(table = %table.id, target = %target_id, "A new source table: creating its target.");
+                    crate::target::create_table(target, &target_id, &table).await?;
+                }
                 let verified = verify_target(target, &target_id, &table, false).await?;
                 mappings.insert(
                     table.id.clone(),
@@ -589,6 +652,16 @@ async fn handle_event(
             position,
             ..
         } => {
+            // DROP DATABASE names its database only: it stands for every replicated table of it.
+            let tables: Vec<TableId> = if kind == DdlKind::DropDatabase {
+                mappings
+                    .keys()
+                    .filter(|t| tables.iter().any(|d| d.db == t.db))
+                    .cloned()
+                    .collect()
+            } else {
+                tables
+            };
             let routed: Vec<&TableId> = tables
                 .iter()
                 .filter(|t| mappings.contains_key(*t) || config.source.tables.matches(t))
@@ -621,7 +694,10 @@ async fn handle_event(
                 _ => {
                     warn!(statement = %statement, %position, "DDL on a replicated table ignored; the target is not altered.");
                     for table in routed {
-                        if matches!(kind, DdlKind::DropTable | DdlKind::RenameTable) {
+                        if matches!(
+                            kind,
+                            DdlKind::DropTable | DdlKind::RenameTable | DdlKind::DropDatabase
+                        ) {
                             mappings.remove(table);
                         }
                     }
@@ -790,9 +866,20 @@ fn check_source_identity(store: &CheckpointStore, info: &crate::source::ServerIn
             crate::source::Flavor::MariaDb => SourceFlavor::MariaDb,
         },
     };
+    // Why: only a GTID position means the same thing on another server of the replication
+    // topology; a file:pos position (or none yet, mid-snapshot) belongs to one server's binlog.
+    let saved_position = match store.load_position()? {
+        Some(position) => Some(position),
+        None => store.snapshot_start()?,
+    };
+    let resumable_by_gtid = saved_position
+        .as_ref()
+        .is_none_or(|position| position.gtid.is_some());
     match store.source_identity()? {
         Some(saved) if saved == identity => return Ok(()),
-        Some(saved) if saved.flavor == identity.flavor && info.gtid_enabled => {
+        Some(saved)
+            if saved.flavor == identity.flavor && info.gtid_enabled && resumable_by_gtid =>
+        {
             warn!(saved = %saved.server_uuid, now = %identity.server_uuid, "The source server changed; resuming by GTID.");
         }
         Some(saved) => {

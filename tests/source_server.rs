@@ -766,3 +766,70 @@ async fn mariadb_compressed_binlog_events_are_refused() {
         "{error}"
     );
 }
+
+/// `CREATE TABLE … SELECT` (MySQL 8.0.21+ writes the DDL and its rows as one GTID group): the
+/// `Ddl` carries a position from which the rows are read again, by GTID as by file:pos, so a
+/// restart right after the DDL cannot skip them.
+async fn create_table_select_resumes_before_its_rows(flavor: TestFlavor) {
+    let server = server(flavor).await;
+    let mut admin = admin(&server).await;
+    exec(&mut admin, "CREATE DATABASE m2s").await;
+    exec(
+        &mut admin,
+        "CREATE TABLE m2s.src (id INT PRIMARY KEY, v VARCHAR(10))",
+    )
+    .await;
+    exec(&mut admin, "INSERT INTO m2s.src VALUES (1, 'a'), (2, 'b')").await;
+    let settings = settings(&server);
+    let mut conn = connect::open(&settings).await.unwrap();
+    let start = current_position(&mut conn).await.unwrap();
+    assert!(start.gtid.is_some(), "{start}");
+    exec(
+        &mut admin,
+        "CREATE TABLE m2s.copy (PRIMARY KEY (id)) SELECT id, v FROM m2s.src",
+    )
+    .await;
+    exec(&mut admin, "INSERT INTO m2s.src VALUES (3, 'c')").await;
+
+    let mut reader = BinlogReader::start(settings.clone(), start, watch_db("m2s"))
+        .await
+        .unwrap();
+    let events = read_until(&mut reader, |events| inserted_ids(events, "src") == vec![3]).await;
+    assert_eq!(inserted_ids(&events, "copy"), vec![1, 2], "{events:#?}");
+    let ddl_position = events
+        .iter()
+        .find_map(|e| match e {
+            SourceEvent::Ddl {
+                kind: DdlKind::CreateTable,
+                position,
+                ..
+            } => Some(position.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no CREATE TABLE: {events:#?}"));
+    for by_gtid in [true, false] {
+        let mut from = ddl_position.clone();
+        if !by_gtid {
+            from.gtid = None;
+        }
+        let mut reader = BinlogReader::start(settings.clone(), from, watch_db("m2s"))
+            .await
+            .unwrap();
+        let again = read_until(&mut reader, |events| inserted_ids(events, "src") == vec![3]).await;
+        assert_eq!(
+            inserted_ids(&again, "copy"),
+            vec![1, 2],
+            "resuming from the DDL's position (by GTID: {by_gtid}): {again:#?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn mariadb_create_table_select_resumes_before_its_rows() {
+    create_table_select_resumes_before_its_rows(TestFlavor::MariaDb).await;
+}
+
+#[tokio::test]
+async fn mysql97_create_table_select_resumes_before_its_rows() {
+    create_table_select_resumes_before_its_rows(TestFlavor::MySql).await;
+}

@@ -4,6 +4,9 @@
 //!
 //! Only data rejections qualify (the batch itself is bad); connection, auth or schema problems
 //! stay errors, since writing every later batch aside would hide an outage.
+//!
+//! Invariant: the files are synced (and their directory) before the load counts as done, so the
+//! checkpoint never moves past a batch whose copy could still be lost.
 
 use std::path::{Path, PathBuf};
 
@@ -38,7 +41,7 @@ pub fn write_dirty_batch(
     std::fs::create_dir_all(dir).map_err(|e| io_error("create it", e))?;
     let stem = format!("{}.{}.{label}", table.db, table.table);
     let data_path = dir.join(format!("{stem}.data"));
-    std::fs::write(&data_path, &body.bytes).map_err(|e| io_error("write a batch", e))?;
+    write_synced(&data_path, &body.bytes).map_err(|e| io_error("write a batch", e))?;
     let headers: Vec<String> = body
         .headers
         .iter()
@@ -49,7 +52,20 @@ pub fn write_dirty_batch(
         body.row_count,
         headers.join("\n  ")
     );
-    std::fs::write(dir.join(format!("{stem}.error.txt")), report)
+    write_synced(&dir.join(format!("{stem}.error.txt")), report.as_bytes())
         .map_err(|e| io_error("write an error report", e))?;
+    // Why: the checkpoint moves past this batch once this returns; the files (and their names in
+    // the directory) must survive a power loss as the checkpoint does.
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_error("sync the directory", e))?;
     Ok(data_path)
+}
+
+/// Writes `bytes` to `path` and syncs the file to disk.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }

@@ -22,7 +22,9 @@
 //! - **JSON** is a JSON array (`strip_outer_array: true`) of objects keyed by column name, with
 //!   `__op`. VARBINARY columns are read from a JSON *string* and cast byte-for-byte, so only
 //!   binary values that are valid UTF-8 can travel as JSON: a batch holding other binary values
-//!   goes as CSV. JSON columns get the JSON value embedded; NULL is `null`.
+//!   goes as CSV. JSON columns get the JSON value embedded, also when it arrives as text
+//!   (MariaDB's JSON is LONGTEXT): text bound for a JSON column must parse as JSON in either
+//!   format, else the batch is refused naming the column. NULL is `null`.
 //! - If a batch can be carried by neither format (text `\N` *and* non-UTF-8 binary in the same
 //!   batch, or non-UTF-8 bytes bound for a non-binary column), encoding fails with a definite
 //!   error naming the table and column — a broken row is never sent.
@@ -127,7 +129,8 @@ pub struct LoadFormat {
     /// CSV row delimiter bytes.
     pub row_delimiter: Vec<u8>,
     pub compression: Compression,
-    /// Other Stream Load headers passed through unchanged (`strict_mode`, `timeout`, ...).
+    /// Other Stream Load headers passed through unchanged (`timeout`, ...); `strict_mode` is
+    /// `true` unless `target.load_props` says otherwise.
     pub extra_headers: Vec<(String, String)>,
 }
 
@@ -138,7 +141,9 @@ impl Default for LoadFormat {
             column_separator: b"\t".to_vec(),
             row_delimiter: b"\n".to_vec(),
             compression: Compression::None,
-            extra_headers: Vec::new(),
+            // Why: outside strict mode StarRocks stores NULL for a value it cannot convert or
+            // that is too long for its column, without a word (ARCHITECTURE §2: nothing silent).
+            extra_headers: vec![("strict_mode".to_string(), "true".to_string())],
         }
     }
 }
@@ -226,6 +231,7 @@ impl LoadFormat {
                 "strict_mode" | "ignore_json_size" => {
                     let flag = parse_bool(value)
                         .ok_or_else(|| prop_error(key, "must be true or false"))?;
+                    settings.extra_headers.retain(|(k, _)| k != key);
                     settings.extra_headers.push((key.clone(), flag.to_string()));
                 }
                 "max_filter_ratio" => match value.trim().parse::<f64>() {
@@ -719,9 +725,16 @@ impl Encoder {
             Value::Decimal(text) if is_json_number(text) => Cell::Number(text.as_str().into()),
             Value::Decimal(text) => return Err(format!("malformed DECIMAL text {text:?}")),
             Value::Text(text) if kind == ColumnKind::Binary => Cell::Binary(text.as_bytes()),
+            // Why: MariaDB's JSON is LONGTEXT, and a user may map a text column to JSON. Its text
+            // is the JSON document; quoting it would store a JSON string instead.
+            Value::Text(text) if kind == ColumnKind::Json => json_text_cell(text)?,
             Value::Text(text) => Cell::Text(text.as_str().into()),
             Value::Bytes(bytes) => match kind {
                 ColumnKind::Binary => Cell::Binary(bytes),
+                ColumnKind::Json => match std::str::from_utf8(bytes) {
+                    Ok(text) => json_text_cell(text)?,
+                    Err(_) => return Err("JSON text is not valid UTF-8".into()),
+                },
                 ColumnKind::Integer | ColumnKind::Boolean if bytes.len() <= 8 => {
                     let number = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
                     if kind == ColumnKind::Boolean {
@@ -807,6 +820,18 @@ impl Encoder {
             }
         }
     }
+}
+
+/// Text bound for a JSON column: sent as the JSON document it holds. Text that is not a JSON
+/// document is refused (StarRocks would fail the row in CSV and the whole body in JSON).
+fn json_text_cell(text: &str) -> Result<Cell<'_>, String> {
+    if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+        let shown: String = text.chars().take(40).collect();
+        return Err(format!(
+            "text {shown:?} is not a JSON document and the target column is JSON"
+        ));
+    }
+    Ok(Cell::Json(text.into()))
 }
 
 /// Rows written before the body's final size is estimated and reserved.

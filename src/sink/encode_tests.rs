@@ -463,6 +463,85 @@ fn json_round_trips_and_falls_back_to_csv_for_non_utf8_binary() {
     );
 }
 
+/// MariaDB's JSON arrives as text: bound for a JSON column it is the document, in a JSON body
+/// (here forced by a `\N` text in another column) as in CSV; text that is not JSON is refused.
+#[test]
+fn json_text_is_sent_as_the_document_it_holds() {
+    let columns = [
+        col("id", "int"),
+        col("j", "json"),
+        col("note", "varchar(8)"),
+    ];
+    let documents = [
+        r#"[]"#,
+        r#""str""#,
+        r#"{"a": [1, null]}"#,
+        "12.50",
+        " true ",
+    ];
+    let rows: Vec<(Op, Vec<Value>)> = documents
+        .iter()
+        .enumerate()
+        .map(|(i, doc)| {
+            (
+                Op::Upsert,
+                vec![
+                    Value::Int(i as i64),
+                    Value::Text((*doc).into()),
+                    Value::Text("\\N".into()),
+                ],
+            )
+        })
+        .collect();
+    let body = encode(&encoder(&[]), &columns, &rows);
+    assert_eq!(body.format, BodyFormat::Json, "the \\N text forces JSON");
+    let sent: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_slice(&body.bytes).unwrap();
+    for (row, doc) in sent.iter().zip(documents) {
+        let expected: serde_json::Value = serde_json::from_str(doc).unwrap();
+        assert_eq!(row["j"], expected, "{doc}");
+    }
+    // In CSV the field is the document's text, which StarRocks parses as JSON.
+    let rows = [(
+        Op::Upsert,
+        vec![Value::Int(1), Value::Text("[]".into()), Value::Null],
+    )];
+    let body = encode(&encoder(&[]), &columns, &rows);
+    assert_eq!(body.format, BodyFormat::Csv);
+    let fields = starrocks_csv_fields(&body.bytes, b"\t", b"\n");
+    assert_eq!(fields[0][1].as_deref(), Some(b"[]".as_slice()));
+    // Bytes (a binary collation) are read as UTF-8 text the same way.
+    let rows = [(
+        Op::Upsert,
+        vec![
+            Value::Int(1),
+            Value::Bytes(b"{\"k\":2}".to_vec()),
+            Value::Null,
+        ],
+    )];
+    let body = encode(&encoder(&[("format", "json")]), &columns, &rows);
+    let sent: serde_json::Value = serde_json::from_slice(&body.bytes).unwrap();
+    assert_eq!(sent[0]["j"], serde_json::json!({"k": 2}));
+    for format in ["csv", "json"] {
+        let rows = [(
+            Op::Upsert,
+            vec![Value::Int(1), Value::Text("not json".into()), Value::Null],
+        )];
+        let error = encoder(&[("format", format)])
+            .encode(
+                &table(),
+                &columns,
+                rows.iter().map(|(op, v)| (*op, v.as_slice())),
+            )
+            .unwrap_err();
+        assert!(!error.is_transient());
+        assert!(
+            error.message.contains("shop.orders.j") && error.message.contains("not a JSON"),
+            "{error}"
+        );
+    }
+}
+
 #[test]
 fn unrepresentable_batches_are_refused() {
     let columns = [col("s", "varchar(10)"), col("b", "varbinary")];
@@ -739,6 +818,27 @@ fn csv_headers() {
             ("strict_mode".into(), "true".into()),
             ("timeout".into(), "60".into()),
         ]
+    );
+}
+
+/// Loads are strict unless the user says otherwise: outside strict mode StarRocks stores NULL
+/// for a value it cannot convert or that is too long.
+#[test]
+fn strict_mode_is_on_by_default() {
+    let columns = [col("id", "int")];
+    let strict = |props: &[(&str, &str)]| {
+        let body = encode(&encoder(props), &columns, &[]);
+        body.headers
+            .iter()
+            .filter(|(k, _)| k == "strict_mode")
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strict(&[]), vec!["true".to_string()]);
+    assert_eq!(strict(&[("format", "json")]), vec!["true".to_string()]);
+    assert_eq!(
+        strict(&[("strict_mode", "false")]),
+        vec!["false".to_string()]
     );
 }
 

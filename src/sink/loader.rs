@@ -13,6 +13,10 @@
 //!   directory never reuses an old label), and the same for every retry of a job.
 //! - Under `strategy_on_error: batch_dirty_data` only a rejection of the batch's data is written
 //!   aside; every other failure is returned.
+//! - Every load is recorded in the checkpoint store before it is sent and forgotten once it
+//!   committed (or its data was rejected); a new run first settles every load still recorded
+//!   ([`settle_earlier_loads`]), so a load abandoned by a restart or a kill -9 cannot commit
+//!   after the new run's newer loads of the same keys.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,8 +24,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
+use crate::checkpoint::{CheckpointStore, InFlightLoad};
 use crate::config::ErrorStrategy;
 use crate::error::{Error, Result};
 use crate::metrics::{LoadOp, LoadOutcomeLabel, Metrics};
@@ -30,7 +35,7 @@ use crate::sink::batcher::{Job, LoadJob};
 use crate::sink::encode::{
     BodyFormat, Compression, Encoder, LoadFormat, RenderOptions, ZeroDatePolicy,
 };
-use crate::sink::stream_load::{StreamLoadClient, StreamLoadSettings};
+use crate::sink::stream_load::{SettledLabel, StreamLoadClient, StreamLoadSettings};
 use crate::sink::Op;
 use crate::target::TargetTable;
 
@@ -55,6 +60,8 @@ pub(crate) struct JobResult {
 #[derive(Clone)]
 pub(crate) struct LoadContext {
     pub(crate) client: Arc<StreamLoadClient>,
+    /// Where loads in flight are recorded.
+    pub(crate) store: Arc<CheckpointStore>,
     pub(crate) encoder: Arc<Encoder>,
     pub(crate) run_id: String,
     pub(crate) target_config: crate::config::TargetConfig,
@@ -214,12 +221,17 @@ pub(crate) async fn load_encoded(job: EncodedJob, context: &LoadContext) -> Resu
     let body = job.body;
     let row_count = job.deletes + job.upserts;
     let started = Instant::now();
+    context.store.record_in_flight(&InFlightLoad {
+        db: job.target.db.clone(),
+        label: label.clone(),
+    })?;
     match context
         .client
         .load(&job.target.db, &job.target.table, &label, &body)
         .await
     {
         Ok(report) => {
+            context.store.clear_in_flight(&label)?;
             let (deletes, upserts) = (job.deletes, job.upserts);
             let metrics = &context.metrics;
             metrics.rows_loaded(&job.target, LoadOp::Upsert, upserts);
@@ -241,6 +253,8 @@ pub(crate) async fn load_encoded(job: EncodedJob, context: &LoadContext) -> Resu
                 &body,
                 &error,
             )?;
+            // The data was rejected: the label's load ended without a change.
+            context.store.clear_in_flight(&label)?;
             warn!(table = %job.target, %label, path = %path.display(), %error, "Rejected batch written to the dirty-data directory.");
             context.metrics.dirty_batch(&job.target);
             context
@@ -258,6 +272,29 @@ pub(crate) async fn load_encoded(job: EncodedJob, context: &LoadContext) -> Resu
             )))
         }
     }
+}
+
+/// Waits until every load an earlier run recorded as in flight has ended (committed, aborted or
+/// never begun), then forgets it. Run before a run loads anything: a load abandoned by a restart
+/// or a kill -9 that StarRocks still holds would otherwise commit after this run's newer loads
+/// of the same keys, leaving old values. A load still running past the client timeout is a
+/// transient error (the pipeline retries later).
+pub(crate) async fn settle_earlier_loads(
+    client: &StreamLoadClient,
+    store: &CheckpointStore,
+) -> Result<()> {
+    for load in store.in_flight_loads()? {
+        let started = Instant::now();
+        let settled = client.settle_label(&load.db, &load.label).await?;
+        let outcome = match settled {
+            SettledLabel::Committed => "committed",
+            SettledLabel::Aborted => "aborted",
+            SettledLabel::Unknown => "never began",
+        };
+        info!(db = %load.db, label = %load.label, outcome, waited_ms = started.elapsed().as_millis() as u64, "A load of an earlier run has ended.");
+        store.clear_in_flight(&load.label)?;
+    }
+    Ok(())
 }
 
 async fn truncate(target: &TableId, context: &LoadContext) -> Result<()> {
@@ -280,17 +317,25 @@ pub(crate) fn encoder_for(target: &crate::config::TargetConfig) -> Encoder {
             Some(crate::config::Compression::Zstd) => Compression::Zstd,
             Some(crate::config::Compression::Lz4Frame) => Compression::Lz4Frame,
         },
-        extra_headers: target
-            .load_props
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
+        extra_headers: extra_headers(&target.load_props),
     };
     let render = RenderOptions {
         timestamp_tz: target.timestamp_time_zone.clone(),
         zero_date: ZeroDatePolicy::Null,
     };
     Encoder::new(format, render)
+}
+
+/// The pass-through Stream Load headers: `target.load_props` (validated), with `strict_mode:
+/// true` unless the user set it (outside strict mode StarRocks stores NULL for a value it cannot
+/// hold, silently).
+fn extra_headers(props: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> =
+        props.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    if !props.contains_key("strict_mode") {
+        headers.insert(0, ("strict_mode".to_string(), "true".to_string()));
+    }
+    headers
 }
 
 pub(crate) fn stream_load_settings(target: &crate::config::TargetConfig) -> StreamLoadSettings {
@@ -354,5 +399,26 @@ mod tests {
             "{label}"
         );
         assert_ne!(new_run_id(), "");
+    }
+
+    #[test]
+    fn loads_are_strict_unless_the_user_says_otherwise() {
+        let props = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            extra_headers(&props(&[("timeout", "60")])),
+            vec![
+                ("strict_mode".to_string(), "true".to_string()),
+                ("timeout".to_string(), "60".to_string())
+            ]
+        );
+        assert_eq!(
+            extra_headers(&props(&[("strict_mode", "false")])),
+            vec![("strict_mode".to_string(), "false".to_string())]
+        );
     }
 }

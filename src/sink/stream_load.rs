@@ -89,6 +89,15 @@ pub struct LoadReport {
     pub attempts: u32,
 }
 
+/// How a load of an earlier run ended ([`StreamLoadClient::settle_label`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettledLabel {
+    Committed,
+    Aborted,
+    /// StarRocks has no such label: the load never began.
+    Unknown,
+}
+
 /// A Stream Load client shared by all tables' loaders.
 pub struct StreamLoadClient {
     http: reqwest::Client,
@@ -504,6 +513,41 @@ impl StreamLoadClient {
                 pace: RetryPace::Normal,
                 connection_failed: false,
             },
+        }
+    }
+
+    /// Waits until the load under `label` (in `db`) can no longer change the table: it
+    /// committed, was aborted, or StarRocks does not know the label. Polls `get_load_state`
+    /// (each FE in turn when one fails) for up to the client timeout; a load still running
+    /// then is a transient error. Used before a new run replays, for the labels an earlier run
+    /// may have left in flight.
+    pub async fn settle_label(&self, db: &str, label: &str) -> Result<SettledLabel, Error> {
+        let deadline = Instant::now() + self.settings.timeout;
+        let mut delay = Duration::from_millis(100);
+        let mut fe_index = self.preferred_fe.load(Ordering::Relaxed);
+        loop {
+            let fe = &self.fe_urls[fe_index % self.fe_urls.len()];
+            let last = match self.label_state(fe, db, label).await {
+                Ok(LabelState::Committed) => return Ok(SettledLabel::Committed),
+                Ok(LabelState::Aborted) => return Ok(SettledLabel::Aborted),
+                Ok(LabelState::Unknown) => return Ok(SettledLabel::Unknown),
+                Ok(LabelState::InProgress) => "still in progress".to_string(),
+                Ok(LabelState::Error(message)) | Err(message) => {
+                    fe_index += 1;
+                    message
+                }
+            };
+            if Instant::now() + delay > deadline {
+                return Err(Error::transient(format!(
+                    "the load under label {label} (db {db}) of an earlier run has not ended: {last}"
+                ))
+                .with_hint(
+                    "it must end before rows are loaded again (an old load committing after newer \
+                     ones would leave old values); the daemon retries",
+                ));
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(2));
         }
     }
 

@@ -303,12 +303,20 @@ impl BinlogReader {
 
     /// The schema rows of `map` are decoded with: `information_schema` matched with the
     /// TABLE_MAP; on a mismatch the schema is re-read once, then the mismatch is definite.
+    ///
+    /// A table the source no longer has (dropped while the daemon lagged) is described by the
+    /// TABLE_MAP alone when it carries names and the primary key (`binlog_row_metadata=FULL`);
+    /// without them its rows cannot be decoded, which is a definite error.
     async fn resolve_schema(&mut self, map: TableMap) -> Result<Arc<TableSchema>, Error> {
-        let known = self.table_schema(&map.table, false).await?;
+        let Some(known) = self.table_schema(&map.table, false).await? else {
+            return self.dropped_table_schema(&map);
+        };
         if let Ok(schema) = table_map::resolve(&map, &known) {
             return Ok(Arc::new(schema));
         }
-        let fresh = self.table_schema(&map.table, true).await?;
+        let Some(fresh) = self.table_schema(&map.table, true).await? else {
+            return self.dropped_table_schema(&map);
+        };
         table_map::resolve(&map, &fresh)
             .map(Arc::new)
             .map_err(|reason| {
@@ -321,14 +329,41 @@ impl BinlogReader {
             })
     }
 
+    /// The schema of a table that no longer exists on the source, from its TABLE_MAP.
+    fn dropped_table_schema(&self, map: &TableMap) -> Result<Arc<TableSchema>, Error> {
+        if !map.has_names() || map.primary_key.is_none() {
+            return Err(Error::definite(format!(
+                "{}: the binlog has rows of a table the source no longer has (at {}), and its \
+                 TABLE_MAP carries no column names or primary key to decode them with",
+                map.table,
+                self.decoder.position()
+            ))
+            .with_hint(
+                "set binlog_row_metadata=FULL on the source (rows written from then on carry their \
+                 own description), or exclude the table from source.tables",
+            ));
+        }
+        let schema = table_map::schema_from_table_map(map).map_err(|reason| {
+            Error::definite(format!(
+                "{}: cannot describe a dropped table from its TABLE_MAP (at {}): {reason}",
+                map.table,
+                self.decoder.position()
+            ))
+        })?;
+        tracing::info!(table = %map.table, "The table no longer exists on the source: its rows are decoded with the TABLE_MAP's own description.");
+        Ok(Arc::new(schema))
+    }
+
+    /// The table's schema from `information_schema` (cached unless `refresh`); `None` when the
+    /// source has no such table.
     async fn table_schema(
         &mut self,
         table: &TableId,
         refresh: bool,
-    ) -> Result<Arc<TableSchema>, Error> {
+    ) -> Result<Option<Arc<TableSchema>>, Error> {
         if !refresh {
             if let Some(schema) = self.table_schemas.get(table) {
-                return Ok(schema.clone());
+                return Ok(Some(schema.clone()));
             }
         }
         if self.metadata.is_none() {
@@ -337,12 +372,13 @@ impl BinlogReader {
         let Some(conn) = self.metadata.as_mut() else {
             return Err(Error::transient("no metadata connection"));
         };
-        match schema_loader::load_table_schema(conn, table).await {
-            Ok(schema) => {
+        match schema_loader::load_table_schema_if_exists(conn, table).await {
+            Ok(Some(schema)) => {
                 let schema = Arc::new(schema);
                 self.table_schemas.insert(table.clone(), schema.clone());
-                Ok(schema)
+                Ok(Some(schema))
             }
+            Ok(None) => Ok(None),
             Err(error) => {
                 if error.is_transient() {
                     self.metadata = None;

@@ -11,19 +11,31 @@ use crate::schema::TableId;
 /// What a QUERY event's statement is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Statement {
-    /// `BEGIN` / `START TRANSACTION`, and MariaDB's `XA START`.
+    /// `BEGIN` / `START TRANSACTION`.
     Begin,
     /// `COMMIT` (transactions on non-transactional tables end with it).
     Commit,
-    /// `ROLLBACK` (the non-transactional part of a rolled-back transaction stays applied).
+    /// `ROLLBACK`: the group's rows were undone (MySQL writes them when the transaction also
+    /// changed a non-transactional table, whose own rows are in a group of their own).
     Rollback,
+    /// `SAVEPOINT name`.
+    Savepoint { name: String },
+    /// `ROLLBACK TO [SAVEPOINT] name`: the rows after the savepoint were undone.
+    RollbackTo { name: String },
+    /// `XA START xid` (MySQL opens an XA group with it; MariaDB's GTID event stands for it).
+    XaStart { xid: String },
+    /// `XA END xid`, before the group's XA_PREPARE event.
+    XaEnd { xid: String },
+    /// `XA COMMIT xid`: the prepared rows of `xid` are committed.
+    XaCommit { xid: String },
+    /// `XA ROLLBACK xid`: the prepared rows of `xid` are undone.
+    XaRollback { xid: String },
     /// DDL on tables (or other objects: then `tables` is empty).
     Ddl { kind: DdlKind, tables: Vec<TableId> },
     /// A statement-based row change (`binlog_format` is not ROW for that session); `table` is
     /// the target when it could be read.
     RowChange { table: Option<TableId> },
-    /// Anything else (SAVEPOINT, GRANT, CREATE USER, FLUSH, ANALYZE, XA, SET ...): no effect on
-    /// replicated rows.
+    /// Anything else (GRANT, CREATE USER, FLUSH, ANALYZE, SET ...): no effect on replicated rows.
     Other,
 }
 
@@ -192,7 +204,16 @@ pub fn classify(statement: &str, default_db: &str) -> Statement {
         "BEGIN" => Statement::Begin,
         "START" if c.eat_word("TRANSACTION") => Statement::Begin,
         "COMMIT" => Statement::Commit,
-        "ROLLBACK" if !c.eat_word("TO") => Statement::Rollback,
+        "ROLLBACK" if c.eat_word("TO") => match savepoint_name(statement) {
+            Some(name) => Statement::RollbackTo { name },
+            None => Statement::Other,
+        },
+        "ROLLBACK" => Statement::Rollback,
+        "SAVEPOINT" => match savepoint_name(statement) {
+            Some(name) => Statement::Savepoint { name },
+            None => Statement::Other,
+        },
+        "XA" => xa_statement(statement),
         "TRUNCATE" => {
             c.eat_word("TABLE");
             Statement::Ddl {
@@ -236,6 +257,17 @@ pub fn classify(statement: &str, default_db: &str) -> Statement {
                 Statement::Ddl {
                     kind: DdlKind::Other,
                     tables: index_target(&mut c),
+                }
+            } else if c.eat_word("DATABASE") || c.eat_word("SCHEMA") {
+                // Why: it removes every row of its tables without a row event.
+                c.eat_words(&["IF", "EXISTS"]);
+                Statement::Ddl {
+                    kind: DdlKind::DropDatabase,
+                    tables: c
+                        .identifier()
+                        .map(|db| TableId::new(db, ""))
+                        .into_iter()
+                        .collect(),
                 }
             } else {
                 Statement::Ddl {
@@ -339,6 +371,54 @@ pub fn classify(statement: &str, default_db: &str) -> Statement {
     }
 }
 
+/// `XA START|BEGIN|END|COMMIT|ROLLBACK xid`, with the xid as the server prints it
+/// (`X'78',X'',1`, whitespace removed, a trailing `ONE PHASE` dropped).
+fn xa_statement(statement: &str) -> Statement {
+    let mut words = statement.trim_start().splitn(3, char::is_whitespace);
+    let (Some(_xa), Some(verb)) = (words.next(), words.next()) else {
+        return Statement::Other;
+    };
+    let mut xid: String = words
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if xid.to_ascii_uppercase().ends_with("ONEPHASE") {
+        xid.truncate(xid.len() - "ONEPHASE".len());
+    }
+    match verb.to_ascii_uppercase().as_str() {
+        "START" | "BEGIN" => Statement::XaStart { xid },
+        "END" => Statement::XaEnd { xid },
+        "COMMIT" => Statement::XaCommit { xid },
+        "ROLLBACK" => Statement::XaRollback { xid },
+        _ => Statement::Other,
+    }
+}
+
+/// The savepoint name that ends `SAVEPOINT name` / `ROLLBACK TO [SAVEPOINT] name`: a plain
+/// word, or quoted with backticks (or double quotes under `ANSI_QUOTES`).
+fn savepoint_name(statement: &str) -> Option<String> {
+    let text = statement.trim().trim_end_matches(';').trim_end();
+    let name = match text.chars().last()? {
+        quote @ ('`' | '"') => {
+            let inner = &text[..text.len() - 1];
+            let open = inner.rfind(quote)?;
+            inner[open + 1..].to_string()
+        }
+        _ => text.rsplit(char::is_whitespace).next()?.to_string(),
+    };
+    (!name.is_empty()).then_some(name)
+}
+
+/// Whether a `CREATE TABLE … SELECT` was written as the start of a transaction whose rows
+/// follow in the same group (MySQL 8.0.21+ ends its text with `START TRANSACTION`).
+pub fn opens_transaction(statement: &str) -> bool {
+    let words: Vec<&str> = statement.split_whitespace().rev().take(2).collect();
+    matches!(words.as_slice(), [last, before]
+        if last.eq_ignore_ascii_case("TRANSACTION") && before.eq_ignore_ascii_case("START"))
+}
+
 /// The table of `CREATE/DROP INDEX name ON table`.
 fn index_target(c: &mut Cursor<'_>) -> Vec<TableId> {
     c.identifier();
@@ -362,8 +442,54 @@ mod tests {
         assert_eq!(classify("BEGIN", "d"), Statement::Begin);
         assert_eq!(classify("COMMIT", "d"), Statement::Commit);
         assert_eq!(classify("ROLLBACK", "d"), Statement::Rollback);
-        assert_eq!(classify("ROLLBACK TO SAVEPOINT s", "d"), Statement::Other);
-        assert_eq!(classify("SAVEPOINT s", "d"), Statement::Other);
+        assert_eq!(
+            classify("ROLLBACK TO SAVEPOINT s", "d"),
+            Statement::RollbackTo { name: "s".into() }
+        );
+        assert_eq!(
+            classify("ROLLBACK TO `my sp`", "d"),
+            Statement::RollbackTo {
+                name: "my sp".into()
+            }
+        );
+        assert_eq!(
+            classify("SAVEPOINT \"s\"", "d"),
+            Statement::Savepoint { name: "s".into() }
+        );
+        assert_eq!(
+            classify("XA START X'78',X'',1", "d"),
+            Statement::XaStart {
+                xid: "X'78',X'',1".into()
+            }
+        );
+        assert_eq!(
+            classify("XA END X'78',X'',1", "d"),
+            Statement::XaEnd {
+                xid: "X'78',X'',1".into()
+            }
+        );
+        assert_eq!(
+            classify("XA COMMIT X'0102', X'ff', 7", "d"),
+            Statement::XaCommit {
+                xid: "X'0102',X'ff',7".into()
+            }
+        );
+        assert_eq!(
+            classify("xa rollback X'78',X'',1", "d"),
+            Statement::XaRollback {
+                xid: "X'78',X'',1".into()
+            }
+        );
+        assert_eq!(
+            classify("XA COMMIT X'78',X'',1 ONE PHASE", "d"),
+            Statement::XaCommit {
+                xid: "X'78',X'',1".into()
+            }
+        );
+        assert!(opens_transaction(
+            "CREATE TABLE `t2` (`a` int) START TRANSACTION"
+        ));
+        assert!(!opens_transaction("CREATE TABLE t2 (a int)"));
     }
 
     #[test]
@@ -434,8 +560,22 @@ mod tests {
         assert_eq!(
             classify("DROP DATABASE x", "d"),
             Statement::Ddl {
-                kind: DdlKind::Other,
-                tables: vec![]
+                kind: DdlKind::DropDatabase,
+                tables: vec![t("x", "")]
+            }
+        );
+        assert_eq!(
+            classify("drop schema if exists `my db`", "d"),
+            Statement::Ddl {
+                kind: DdlKind::DropDatabase,
+                tables: vec![t("my db", "")]
+            }
+        );
+        assert_eq!(
+            classify("ALTER TABLE t TRUNCATE PARTITION p0", "d"),
+            Statement::Ddl {
+                kind: DdlKind::AlterTable,
+                tables: vec![t("d", "t")]
             }
         );
     }

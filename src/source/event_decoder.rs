@@ -10,8 +10,15 @@
 //! name carries 4 checksum bytes that are split off); the next position is the event header's
 //! `log_pos` when non-zero, else (MariaDB 11.4+ writes 0 inside transactions) the previous
 //! position plus the event size. Positions (and GTID state) are only published at transaction
-//! boundaries: `Commit` after XID / COMMIT / XA PREPARE (and after a standalone statement),
-//! `Ddl`, and `Heartbeat` between transactions.
+//! boundaries: `Commit` after XID / COMMIT / ROLLBACK / XA PREPARE / XA COMMIT (and after a
+//! standalone statement), `Ddl`, and `Heartbeat` between transactions.
+//!
+//! Rows are emitted only when their group commits ([`TransactionBuffer`]): a `ROLLBACK` (of a
+//! transaction that also changed a non-transactional table), `ROLLBACK TO SAVEPOINT` and
+//! `XA ROLLBACK` drop what they undid, and a prepared XA group's rows wait for its `XA COMMIT`.
+//! While an XA group is prepared and undecided, every published position is capped at that
+//! group's start, so a restart reads it again. `CREATE TABLE … SELECT` is one group (the DDL,
+//! then its rows) on MySQL 8.0.21+ and MariaDB: its `Ddl` carries the position before the group.
 //!
 //! Invariants: every event with a checksum is verified; a compressed transaction whose inner
 //! events do not all arrive is an error; rows of unwatched tables are never decoded; parsing
@@ -29,12 +36,13 @@ use mysql_async::binlog::events::{
 };
 use mysql_async::binlog::EventType;
 
-use crate::change::{RowChange, SourceEvent};
+use crate::change::{DdlKind, RowChange, SourceEvent};
 use crate::error::Error;
 use crate::position::{GtidState, Position};
 use crate::schema::{TableId, TableSchema};
 use crate::source::ddl::{self, Statement};
 use crate::source::table_map::TableMap;
+use crate::source::transaction::TransactionBuffer;
 use crate::source::{checksum, decode, mariadb, Flavor};
 
 /// Which tables' rows are decoded and emitted.
@@ -78,6 +86,12 @@ pub struct EventDecoder {
     in_transaction: bool,
     /// A MariaDB standalone GTID: the next statement is the whole transaction.
     standalone: bool,
+    /// A group (transaction) has begun: a GTID event or BEGIN was read since the last boundary.
+    group_open: bool,
+    /// Where the open group's first event starts in `file`.
+    group_start_pos: u64,
+    /// The open group's rows, and prepared XA groups.
+    transaction: TransactionBuffer,
     table_maps: HashMap<u64, MappedTable>,
     /// Resolved schemas per table, with the TABLE_MAP they were resolved for.
     schemas: HashMap<TableId, (TableMap, Arc<TableSchema>)>,
@@ -105,6 +119,9 @@ impl EventDecoder {
             pending_gtid: None,
             in_transaction: false,
             standalone: false,
+            group_open: false,
+            group_start_pos: from.pos,
+            transaction: TransactionBuffer::default(),
             table_maps: HashMap::new(),
             schemas: HashMap::new(),
             payload_events_left: 0,
@@ -117,6 +134,31 @@ impl EventDecoder {
             file: self.file.clone(),
             pos: self.next_pos,
             gtid: self.gtid.clone(),
+        }
+    }
+
+    /// The position to publish now: [`Self::position`], unless a prepared XA group is
+    /// undecided (then the start of the oldest such group).
+    fn published_position(&self) -> Position {
+        self.transaction.cap(self.position())
+    }
+
+    /// The position before the open group: where reading must resume to see it whole.
+    fn group_start(&self) -> Position {
+        Position {
+            file: self.file.clone(),
+            pos: self.group_start_pos,
+            gtid: self.gtid.clone(),
+        }
+    }
+
+    /// Notes that `event` opens a group (a GTID event, or BEGIN without one).
+    fn open_group(&mut self, event: &Event) {
+        if !self.group_open {
+            self.group_open = true;
+            self.group_start_pos = self
+                .next_pos
+                .saturating_sub(u64::from(event.header().event_size()));
         }
     }
 
@@ -225,12 +267,17 @@ impl EventDecoder {
                     tag: gtid.tag().map(|t| t.to_string()).unwrap_or_default(),
                     gno: gtid.gno(),
                 });
+                self.open_group(event);
             }
-            t if t == EventType::ANONYMOUS_GTID_EVENT as u8 => self.pending_gtid = None,
+            t if t == EventType::ANONYMOUS_GTID_EVENT as u8 => {
+                self.pending_gtid = None;
+                self.open_group(event);
+            }
             mariadb::GTID_EVENT => {
                 let gtid = mariadb::parse_gtid(event.data(), header.server_id())
                     .map_err(|reason| self.corrupt(event, reason))?;
                 self.pending_gtid = Some(PendingGtid::MariaDb(gtid));
+                self.open_group(event);
                 // A MariaDB GTID event opens the transaction (it stands for BEGIN).
                 self.standalone = gtid.standalone;
                 self.in_transaction = !gtid.standalone;
@@ -253,8 +300,24 @@ impl EventDecoder {
                 ));
             }
             t if t == EventType::QUERY_EVENT as u8 => self.query(event, out)?,
-            t if t == EventType::XID_EVENT as u8 || t == EventType::XA_PREPARE_LOG_EVENT as u8 => {
-                self.commit(header.timestamp(), out);
+            t if t == EventType::XID_EVENT as u8 => self.commit(header.timestamp(), out),
+            t if t == EventType::XA_PREPARE_LOG_EVENT as u8 => {
+                // Body: one_phase u8, then the xid. One phase: an ordinary commit.
+                if event
+                    .data()
+                    .first()
+                    .is_some_and(|one_phase| *one_phase != 0)
+                {
+                    self.commit(header.timestamp(), out);
+                } else {
+                    let start = self.group_start();
+                    self.transaction.prepare(start);
+                    self.finish_transaction();
+                    out.push_back(SourceEvent::Commit {
+                        position: self.published_position(),
+                        event_time: header.timestamp(),
+                    });
+                }
             }
             t if t == EventType::TABLE_MAP_EVENT as u8 => self.table_map(event)?,
             t if is_rows_event(t) => self.rows(event, out)?,
@@ -270,7 +333,7 @@ impl EventDecoder {
             HEARTBEAT_EVENT | HEARTBEAT_EVENT_V2 => {
                 if !self.in_transaction {
                     out.push_back(SourceEvent::Heartbeat {
-                        position: self.position(),
+                        position: self.published_position(),
                     });
                 }
             }
@@ -377,21 +440,64 @@ impl EventDecoder {
         out: &mut VecDeque<SourceEvent>,
     ) -> Result<(), Error> {
         let time = event.header().timestamp();
+        let undo_error = |decoder: &Self, reason: String| {
+            decoder.corrupt(event, reason).with_hint(
+                "the source undid rows that were already loaded: re-snapshot the tables that \
+                 transaction changed",
+            )
+        };
         match ddl::classify(&text, &schema) {
             Statement::Begin => {
+                self.open_group(event);
                 self.in_transaction = true;
             }
-            Statement::Commit | Statement::Rollback => self.commit(time, out),
+            Statement::Commit => self.commit(time, out),
+            Statement::Rollback => {
+                self.transaction
+                    .rollback()
+                    .map_err(|reason| undo_error(self, reason))?;
+                self.commit(time, out);
+            }
+            Statement::Savepoint { name } => self.transaction.savepoint(name),
+            Statement::RollbackTo { name } => self
+                .transaction
+                .rollback_to(&name)
+                .map_err(|reason| undo_error(self, reason))?,
+            Statement::XaStart { xid } => {
+                self.open_group(event);
+                self.in_transaction = true;
+                self.transaction.set_xid(xid);
+            }
+            Statement::XaEnd { xid } => self.transaction.set_xid(xid),
+            Statement::XaCommit { xid } => self.decide_xa(event, &xid, true, out)?,
+            Statement::XaRollback { xid } => self.decide_xa(event, &xid, false, out)?,
             Statement::Ddl { kind, tables } => {
-                self.finish_transaction();
                 self.forget_schemas(&tables);
-                out.push_back(SourceEvent::Ddl {
-                    kind,
-                    tables,
-                    statement: text,
-                    position: self.position(),
-                    event_time: time,
-                });
+                if self.in_transaction
+                    || (kind == DdlKind::CreateTable && ddl::opens_transaction(&text))
+                {
+                    // CREATE TABLE … SELECT: its rows and commit follow in this group (MySQL
+                    // 8.0.21+ ends the DDL's text with START TRANSACTION; MariaDB opens the
+                    // group with a GTID that is not standalone), so the only safe place to
+                    // resume is before the group.
+                    self.in_transaction = true;
+                    out.push_back(SourceEvent::Ddl {
+                        kind,
+                        tables,
+                        statement: text,
+                        position: self.transaction.cap(self.group_start()),
+                        event_time: time,
+                    });
+                } else {
+                    self.finish_transaction();
+                    out.push_back(SourceEvent::Ddl {
+                        kind,
+                        tables,
+                        statement: text,
+                        position: self.published_position(),
+                        event_time: time,
+                    });
+                }
             }
             Statement::RowChange { table } => {
                 let watched = table.as_ref().is_none_or(|t| (self.watched)(t));
@@ -422,6 +528,36 @@ impl EventDecoder {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `XA COMMIT xid` (`commit`) or `XA ROLLBACK xid`: emits or drops the prepared rows,
+    /// then ends the group.
+    fn decide_xa(
+        &mut self,
+        event: &Event,
+        xid: &str,
+        commit: bool,
+        out: &mut VecDeque<SourceEvent>,
+    ) -> Result<(), Error> {
+        let known = self
+            .transaction
+            .decide_xa(xid, commit, out)
+            .map_err(|reason| {
+                self.corrupt(event, reason).with_hint(
+                    "the source undid rows that were already loaded: re-snapshot the tables \
+                     that transaction changed",
+                )
+            })?;
+        if !known && commit {
+            tracing::error!(
+                xid = %xid,
+                position = %self.position(),
+                "XA COMMIT of a transaction prepared before replication started: its rows were \
+                 never read. Re-snapshot the tables it changed."
+            );
+        }
+        self.commit(event.header().timestamp(), out);
         Ok(())
     }
 
@@ -482,10 +618,14 @@ impl EventDecoder {
         })
         .map_err(|reason| self.corrupt(event, reason))?;
         if !changes.is_empty() {
-            out.push_back(SourceEvent::Rows {
-                table: schema,
-                changes,
-            });
+            self.transaction.add_rows(
+                SourceEvent::Rows {
+                    table: schema,
+                    changes,
+                },
+                data.len(),
+                out,
+            );
         }
         Ok(())
     }
@@ -502,12 +642,14 @@ impl EventDecoder {
         }
         self.in_transaction = false;
         self.standalone = false;
+        self.group_open = false;
     }
 
     fn commit(&mut self, event_time: u32, out: &mut VecDeque<SourceEvent>) {
+        self.transaction.commit(out);
         self.finish_transaction();
         out.push_back(SourceEvent::Commit {
-            position: self.position(),
+            position: self.published_position(),
             event_time,
         });
     }

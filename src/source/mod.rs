@@ -31,6 +31,7 @@ pub mod row_image;
 pub mod schema_loader;
 pub mod settings;
 pub mod table_map;
+pub mod transaction;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};

@@ -19,8 +19,23 @@ use crate::source::connect::classify;
 /// Schemas that never hold user tables.
 pub const SYSTEM_SCHEMAS: [&str; 4] = ["mysql", "information_schema", "performance_schema", "sys"];
 
-/// Loads the schema of `table` from `information_schema`.
+/// Loads the schema of `table` from `information_schema`; a table that does not exist is a
+/// definite error.
 pub async fn load_table_schema(conn: &mut Conn, table: &TableId) -> Result<TableSchema, Error> {
+    load_table_schema_if_exists(conn, table)
+        .await?
+        .ok_or_else(|| {
+            Error::definite(format!("table {table} does not exist on the source"))
+                .with_hint("check the table name, and that the user has SELECT on it")
+        })
+}
+
+/// Loads the schema of `table` from `information_schema`; `None` when the source has no such
+/// table (it may have been dropped since the binlog being read was written).
+pub async fn load_table_schema_if_exists(
+    conn: &mut Conn,
+    table: &TableId,
+) -> Result<Option<TableSchema>, Error> {
     let rows: Vec<Row> = conn
         .exec(
             "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, \
@@ -32,10 +47,7 @@ pub async fn load_table_schema(conn: &mut Conn, table: &TableId) -> Result<Table
         .await
         .map_err(|error| classify(error).context(format!("reading the columns of {table}")))?;
     if rows.is_empty() {
-        return Err(
-            Error::definite(format!("table {table} does not exist on the source"))
-                .with_hint("check the table name, and that the user has SELECT on it"),
-        );
+        return Ok(None);
     }
     let mut columns = Vec::with_capacity(rows.len());
     for row in rows {
@@ -80,11 +92,11 @@ pub async fn load_table_schema(conn: &mut Conn, table: &TableId) -> Result<Table
         }
     }
     let key = choose_key(table, &columns, &indexes)?;
-    Ok(TableSchema {
+    Ok(Some(TableSchema {
         id: table.clone(),
         columns,
         key,
-    })
+    }))
 }
 
 /// Lists the base tables of the source, system schemas excluded, sorted.

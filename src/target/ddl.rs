@@ -7,6 +7,9 @@
 //! - `CHAR(n)` also becomes `VARCHAR(4n)` (no padding, and CHAR cannot be a key);
 //! - `BIGINT UNSIGNED` → `LARGEINT`; `DECIMAL(p > 38)` → `VARCHAR(p + 2)`;
 //! - `TIMESTAMP` → `DATETIME` (rendered in the configured zone); `TIME` → `VARCHAR(32)`;
+//! - the TEXT family → `VARCHAR(1048576)` (not `STRING`, which holds 65,533 bytes); BLOB,
+//!   GEOMETRY (SRID + WKB bytes) and VECTOR → `VARBINARY(1048576)`. A longer value fails its
+//!   load (loads are sent with `strict_mode: true`), it is never cut or stored as NULL;
 //! - key columns whose type StarRocks refuses in a key (DECIMAL, FLOAT, DOUBLE, VARBINARY, ...)
 //!   become `VARCHAR`. Binary keys that are not valid UTF-8 can then not be loaded: create such
 //!   targets by hand with a key StarRocks accepts.
@@ -19,6 +22,8 @@ use super::{quote_identifier, quote_table};
 
 /// StarRocks' longest VARCHAR, in bytes.
 const MAX_VARCHAR_BYTES: u64 = 1_048_576;
+/// StarRocks' longest VARBINARY, in bytes (also its default length).
+const MAX_VARBINARY_BYTES: u64 = 1_048_576;
 /// Bytes per character budgeted for text (utf8mb4).
 const BYTES_PER_CHAR: u64 = 4;
 
@@ -44,11 +49,17 @@ pub fn starrocks_type(column: &ColumnSchema) -> String {
         MySqlType::Char { length } | MySqlType::VarChar { length } => {
             varchar_bytes(u64::from(*length) * BYTES_PER_CHAR)
         }
-        MySqlType::Text | MySqlType::Geometry | MySqlType::Vector { .. } => "STRING".into(),
+        // Why not STRING: it holds 65,533 bytes, and a longer TEXT value would be lost (NULL
+        // outside strict mode). What exceeds this still fails its load loudly.
+        MySqlType::Text => varchar_bytes(MAX_VARCHAR_BYTES),
         MySqlType::Binary { length } | MySqlType::VarBinary { length } => {
             format!("VARBINARY({})", (*length).max(1))
         }
-        MySqlType::Blob => "VARBINARY".into(),
+        // GEOMETRY is its internal bytes (SRID + WKB) and VECTOR its floats' bytes: binary, which
+        // a text column cannot hold.
+        MySqlType::Blob | MySqlType::Geometry | MySqlType::Vector { .. } => {
+            format!("VARBINARY({MAX_VARBINARY_BYTES})")
+        }
         MySqlType::Date => "DATE".into(),
         MySqlType::DateTime { .. } | MySqlType::Timestamp { .. } => "DATETIME".into(),
         MySqlType::Time { .. } => "VARCHAR(32)".into(),
@@ -178,9 +189,9 @@ mod tests {
                 false,
                 "VARCHAR(1048576)",
             ),
-            (MySqlType::Text, false, "STRING"),
+            (MySqlType::Text, false, "VARCHAR(1048576)"),
             (MySqlType::Binary { length: 16 }, false, "VARBINARY(16)"),
-            (MySqlType::Blob, false, "VARBINARY"),
+            (MySqlType::Blob, false, "VARBINARY(1048576)"),
             (MySqlType::Date, false, "DATE"),
             (MySqlType::DateTime { fsp: 6 }, false, "DATETIME"),
             (MySqlType::Timestamp { fsp: 3 }, false, "DATETIME"),
@@ -203,7 +214,12 @@ mod tests {
                 "VARCHAR(5)",
             ),
             (MySqlType::Json, false, "JSON"),
-            (MySqlType::Geometry, false, "STRING"),
+            (MySqlType::Geometry, false, "VARBINARY(1048576)"),
+            (
+                MySqlType::Vector { dimensions: 3 },
+                false,
+                "VARBINARY(1048576)",
+            ),
         ];
         for (ty, unsigned, expected) in cases {
             assert_eq!(

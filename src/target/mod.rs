@@ -6,12 +6,14 @@
 //!
 //! Invariants checked by [`verify_table`] (ARCHITECTURE §6, reference §6): the target exists, is a
 //! PRIMARY KEY table, its key is the source's key (same column names), and it holds every
-//! replicated column. Column names are matched case-insensitively, as StarRocks does. Each
+//! replicated column, with a type that holds its values (`type_fit`). Column names are matched
+//! case-insensitively, as StarRocks does. Each
 //! problem is a definite error naming the table and what is wrong, with a hint.
 //!
 //! Not here: choosing which columns to replicate (the mapper) and rendering values (`sink::encode`).
 
 mod ddl;
+mod type_fit;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder, Row};
@@ -20,6 +22,7 @@ use crate::error::Error;
 use crate::schema::{TableId, TableSchema};
 
 pub use ddl::{create_table_sql, starrocks_type};
+pub use type_fit::{fit, Fit};
 
 /// One column of a target table, as StarRocks describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +180,45 @@ pub async fn verify_table(
             "add them to {target} (ALTER TABLE ... ADD COLUMN) or exclude them"
         )));
     }
+    check_types(&table, source)?;
     Ok(table)
+}
+
+/// Compares each source column's type with its target column's ([`type_fit`]): a type that
+/// would store values changed is a definite error naming every such column; one that may be too
+/// narrow for some values is a warning (such values fail their load under strict mode).
+fn check_types(table: &TargetTable, source: &TableSchema) -> Result<(), Error> {
+    let mut lossy = Vec::new();
+    for column in &source.columns {
+        let Some(target) = table.column(&column.name) else {
+            continue;
+        };
+        match fit(column, &target.data_type) {
+            Fit::Holds => {}
+            Fit::MayNotFit(why) => tracing::warn!(
+                table = %source.id,
+                target = %table.id,
+                column = %column.name,
+                target_type = %target.data_type,
+                "Some source values may not fit the target column ({why}); such a value fails its load."
+            ),
+            Fit::Loses(why) => {
+                lossy.push(format!("`{}` ({}: {why})", column.name, target.data_type))
+            }
+        }
+    }
+    if lossy.is_empty() {
+        return Ok(());
+    }
+    Err(Error::definite(format!(
+        "target table {} would store values of source {} changed: {}",
+        table.id,
+        source.id,
+        lossy.join("; ")
+    ))
+    .with_hint(
+        "widen those target columns (ALTER TABLE ... MODIFY COLUMN) or exclude the source columns",
+    ))
 }
 
 fn check_key(table: &TargetTable, source: &TableSchema) -> Result<(), Error> {
@@ -366,12 +407,20 @@ pub async fn connect(target: &crate::config::TargetConfig) -> Result<Conn, Error
     })
 }
 
-/// Creates `target` for `source` (see [`create_table_sql`]) unless it exists.
+/// Creates `target` for `source` (see [`create_table_sql`]) unless it exists, and its database
+/// first unless that exists.
 pub async fn create_table(
     conn: &mut Conn,
     target: &TableId,
     source: &TableSchema,
 ) -> Result<(), Error> {
+    // Justification: the name is back-quoted with `quote_identifier`.
+    conn.query_drop(format!(
+        "CREATE DATABASE IF NOT EXISTS {}",
+        quote_identifier(&target.db)
+    ))
+    .await
+    .map_err(|e| query_error(target, "CREATE DATABASE", e))?;
     conn.query_drop(create_table_sql(target, source))
         .await
         .map_err(|e| query_error(target, "CREATE TABLE", e))

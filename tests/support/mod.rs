@@ -34,7 +34,12 @@ pub struct Bed {
 impl Bed {
     /// Starts a real source of `flavor` and an emulator on free ports.
     pub async fn start(flavor: Flavor) -> Bed {
-        let source = SourceServer::start(flavor)
+        Bed::start_with_args(flavor, &[]).await
+    }
+
+    /// [`Bed::start`] with extra source server arguments (e.g. `--gtid-mode=OFF`).
+    pub async fn start_with_args(flavor: Flavor, args: &[&str]) -> Bed {
+        let source = SourceServer::start_with_args(flavor, args)
             .await
             .unwrap_or_else(|e| panic!("cannot start {flavor}: {e}"));
         let emulator = starrocks_emulator::start(EmulatorConfig::default())
@@ -626,7 +631,9 @@ fn expected_target_text(column: &SourceColumn, value: Option<&Value>) -> Option<
             let n = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
             n.to_string()
         }
-        "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => hex(&bytes),
+        "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" | "geometry"
+        | "point" | "linestring" | "polygon" | "multipoint" | "multilinestring"
+        | "multipolygon" | "geometrycollection" | "geomcollection" => hex(&bytes),
         _ => text,
     })
 }
@@ -648,7 +655,9 @@ fn normalize_target(column: &SourceColumn, value: Option<&Value>) -> Option<Stri
                 .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
                 .to_string(),
         },
-        "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => hex(&bytes),
+        "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" | "geometry"
+        | "point" | "linestring" | "polygon" | "multipoint" | "multilinestring"
+        | "multipolygon" | "geometrycollection" | "geomcollection" => hex(&bytes),
         _ => text,
     })
 }
