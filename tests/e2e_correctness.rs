@@ -46,6 +46,36 @@ async fn json_documents_survive_json_batches(flavor: Flavor) {
     assert_eq!(daemon.terminate().await, Some(0));
 }
 
+/// A DECIMAL inside a JSON document keeps every digit on both paths (snapshot: MySQL's JSON
+/// text; binlog: the binary JSON's DECIMAL opaque value), never rounded through f64.
+async fn decimals_inside_json_keep_their_digits(flavor: Flavor) {
+    let bed = Bed::start(flavor).await;
+    let documents = [
+        "JSON_ARRAY(CAST(12345678901234567.89 AS DECIMAL(20,2)), CAST(0.000001 AS DECIMAL(20,6)))",
+        "JSON_OBJECT('price', CAST(-98765432109876543210.123456789 AS DECIMAL(65,30)))",
+        "'[1.50, 100, 1e3, 123456789012345678901234567890]'",
+    ];
+    bed.source_exec(&[
+        "CREATE DATABASE jd",
+        "CREATE TABLE jd.t (id INT PRIMARY KEY, doc JSON)",
+    ])
+    .await;
+    for (i, doc) in documents.iter().enumerate() {
+        bed.source_exec(&[&format!("INSERT INTO jd.t VALUES ({i}, {doc})")])
+            .await;
+    }
+    let config =
+        bed.write_config_with_snapshot(&["jd.*"], "  auto_create: true", "  mode: initial", "");
+    let mut daemon = Daemon::spawn(&config);
+    daemon.wait_ready().await;
+    for (i, doc) in documents.iter().enumerate() {
+        bed.source_exec(&[&format!("INSERT INTO jd.t VALUES ({}, {doc})", i + 10)])
+            .await;
+    }
+    assert_converges(&bed, Some(&mut daemon), &[("jd.t", "jd.t")]).await;
+    assert_eq!(daemon.terminate().await, Some(0));
+}
+
 /// `snapshot.mode: never`: the start position is saved before "Replication running", so a stop
 /// in the first seconds (before any heartbeat or commit moves the checkpoint) loses nothing that
 /// is written while the daemon is down.
@@ -641,6 +671,7 @@ async fn wait_for_log(daemon: &mut Daemon, text: &str) {
 
 both_flavors!(
     json_documents_survive_json_batches,
+    decimals_inside_json_keep_their_digits,
     start_position_is_saved_before_running,
     auto_create_holds_every_value,
     two_sources_into_one_target_are_refused,
