@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder, SslOpts};
 
-use crate::provision::{ensure_provisioned, scripts_dir};
+use crate::provision::{cache_dir, ensure_provisioned, scripts_dir};
 use crate::{Flavor, TestbedError};
 
 /// The user tests write data with: `ALL PRIVILEGES ON *.* WITH GRANT OPTION`, host `%`.
@@ -280,6 +280,55 @@ impl SourceServer {
             )));
         }
         self.run_start().await
+    }
+
+    /// The flavor's command-line client: MariaDB's `/usr/bin/mariadb`, or MySQL 9.7's `mysql`
+    /// wrapper under the cache directory (the same binaries `scripts/source-server.sh` uses).
+    pub fn client_path(&self) -> PathBuf {
+        match self.flavor {
+            Flavor::MariaDb => PathBuf::from("/usr/bin/mariadb"),
+            Flavor::MySql => cache_dir().join("mysql-9.7/bin/mysql"),
+        }
+    }
+
+    /// Runs the SQL script `path` through the flavor's command-line client (its standard input
+    /// is the file) as `admin` over the Unix socket, so that what only the client understands
+    /// works: `DELIMITER ;;` around triggers and routines, `USE`, comments. The client stops at
+    /// the first failing statement; that fails here with its output.
+    pub async fn run_sql_file(&self, path: &Path) -> Result<(), TestbedError> {
+        let what = format!(
+            "running {} on {} (port {})",
+            path.display(),
+            self.flavor,
+            self.port
+        );
+        let script = std::fs::File::open(path)
+            .map_err(|e| TestbedError::io(format!("{what}: opening the file"), e))?;
+        let output = tokio::process::Command::new(self.client_path())
+            .arg("--no-defaults")
+            .arg(format!("--socket={}", self.socket_path().display()))
+            .arg(format!("--user={ADMIN_USER}"))
+            .arg(format!("--password={ADMIN_PASSWORD}"))
+            .arg("--default-character-set=utf8mb4")
+            .arg("--batch")
+            .stdin(Stdio::from(script))
+            .kill_on_drop(true)
+            .output()
+            .await
+            .map_err(|e| TestbedError::io(format!("{what}: running the client"), e))?;
+        if output.status.success() {
+            return Ok(());
+        }
+        Err(TestbedError::Script {
+            what,
+            output: format!(
+                "{} exited with {}\n{}{}",
+                self.client_path().display(),
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        })
     }
 
     fn dir_command(&self, command: &str) -> Vec<OsString> {
