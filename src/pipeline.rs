@@ -92,6 +92,9 @@ pub async fn check(config: &Config) -> Result<CheckReport> {
         },
     ));
     let tables = discover_tables(config, &settings).await?;
+    for warning in cascade_warnings(info.flavor, &settings, &tables).await? {
+        report.lines.push(format!("warning: {warning}"));
+    }
     if tables.is_empty() {
         report
             .lines
@@ -203,6 +206,9 @@ async fn run_once(
     check_source_identity(store, &info)?;
 
     let tables = discover_tables(config, &settings).await?;
+    for warning in cascade_warnings(info.flavor, &settings, &tables).await? {
+        warn!("{warning}");
+    }
     let mut target = crate::target::connect(&config.target).await?;
     if !store.first_start_done()? {
         for sql in &config.target.pre_sql {
@@ -550,6 +556,35 @@ async fn discover_tables(
         return Err(collision_error(&first, &second, &target));
     }
     Ok(out)
+}
+
+/// MariaDB writes no row events for the rows a foreign key's `CASCADE`/`SET NULL`/`SET DEFAULT`
+/// changes (MySQL does): those changes can never reach the target. One warning per such foreign
+/// key into a replicated table, so the gap is never silent.
+async fn cascade_warnings(
+    flavor: crate::source::Flavor,
+    settings: &crate::source::SourceSettings,
+    tables: &BTreeMap<TableId, Arc<TableSchema>>,
+) -> Result<Vec<String>> {
+    if flavor != crate::source::Flavor::MariaDb {
+        return Ok(Vec::new());
+    }
+    let mut conn = crate::source::connect::open(settings).await?;
+    let mut keys = Vec::new();
+    for table in tables.keys() {
+        keys.extend(crate::source::schema_loader::cascading_foreign_keys(&mut conn, table).await?);
+    }
+    Ok(keys
+        .into_iter()
+        .map(|key| {
+            format!(
+                "{}: foreign key {} ({}): MariaDB does not write the rows it changes to the binlog, \
+                 so they will not reach the target; change them with explicit statements, or \
+                 re-snapshot the table after such changes",
+                key.child, key.constraint, key.actions
+            )
+        })
+        .collect())
 }
 
 /// Two source tables routed to one target: their rows would mix, and a TRUNCATE of either would

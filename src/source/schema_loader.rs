@@ -118,6 +118,67 @@ pub async fn list_tables(conn: &mut Conn) -> Result<Vec<TableId>, Error> {
         .collect())
 }
 
+/// A foreign key whose referential action changes rows of its child table (`CASCADE`,
+/// `SET NULL`, `SET DEFAULT`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CascadingForeignKey {
+    pub child: TableId,
+    pub constraint: String,
+    /// e.g. `ON DELETE CASCADE, ON UPDATE SET NULL`.
+    pub actions: String,
+}
+
+/// The foreign keys of `table` whose action changes its rows, read from `SHOW CREATE TABLE`
+/// (which SELECT allows; MariaDB hides `REFERENTIAL_CONSTRAINTS` rows from a user that has
+/// only SELECT on the table).
+pub async fn cascading_foreign_keys(
+    conn: &mut Conn,
+    table: &TableId,
+) -> Result<Vec<CascadingForeignKey>, Error> {
+    let quote = |name: &str| format!("`{}`", name.replace('`', "``"));
+    // Justification: identifiers back-quoted with doubled back-quotes.
+    let row: Option<(String, String)> = conn
+        .query_first(format!(
+            "SHOW CREATE TABLE {}.{}",
+            quote(&table.db),
+            quote(&table.table)
+        ))
+        .await
+        .map_err(|error| classify(error).context(format!("reading the definition of {table}")))?;
+    let Some((_, ddl)) = row else {
+        return Ok(Vec::new());
+    };
+    Ok(ddl
+        .lines()
+        .filter(|line| line.contains("FOREIGN KEY"))
+        .filter_map(|line| {
+            let upper = line.to_ascii_uppercase();
+            let mut actions = Vec::new();
+            for event in ["ON DELETE", "ON UPDATE"] {
+                if let Some(at) = upper.find(event) {
+                    let rest = upper[at + event.len()..].trim_start();
+                    for action in ["CASCADE", "SET NULL", "SET DEFAULT"] {
+                        if rest.starts_with(action) {
+                            actions.push(format!("{event} {action}"));
+                        }
+                    }
+                }
+            }
+            let constraint = line
+                .split('`')
+                .nth(1)
+                .filter(|_| line.trim_start().starts_with("CONSTRAINT"))
+                .unwrap_or("(unnamed)")
+                .to_string();
+            (!actions.is_empty()).then(|| CascadingForeignKey {
+                child: table.clone(),
+                constraint,
+                actions: actions.join(", "),
+            })
+        })
+        .collect())
+}
+
 struct IndexInfo {
     name: String,
     columns: Vec<String>,
